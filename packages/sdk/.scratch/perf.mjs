@@ -1,0 +1,12 @@
+const nc = process.getBuiltinModule('node:crypto')
+const key = nc.createSecretKey(Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64'))
+const body = JSON.stringify({ id: 'evt_1', type: 'order.shipped', data: { x: 'y'.repeat(500) } })
+let t = performance.now()
+const N = 200000
+for (let i = 0; i < N; i++)
+  nc.createHmac('sha256', key).update(`evt_${i}.1700000000.${body}`).digest('base64')
+console.log('node hmac/s', N / ((performance.now() - t) / 1000))
+t = performance.now()
+for (let i = 0; i < N; i++)
+  await Promise.resolve(nc.createHmac('sha256', key).update(`evt_${i}.1700000000.${body}`).digest())
+console.log('node hmac awaited/s', N / ((performance.now() - t) / 1000))

@@ -1,0 +1,161 @@
+/**
+ * Every error the SDK throws on purpose extends {@link HooklineError}: a stable string `code` for
+ * programs and an HTTP `status` for servers that map errors to responses. Messages never contain
+ * secrets, signatures, tokens or payloads.
+ */
+
+/**
+ * Base class of the SDK's errors.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verify({ scheme: 'github', secret, payload, headers })
+ * } catch (error) {
+ *   if (error instanceof HooklineError) console.log(error.code, error.status)
+ * }
+ * ```
+ */
+export class HooklineError extends Error {
+  /** Stable, machine-readable reason (`bad_signature`, `http_error`, …). */
+  readonly code: string
+  /** The HTTP status a server should answer with for this failure. */
+  readonly status: number
+
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+  }
+}
+
+/** Why a webhook failed verification. */
+export type WebhookVerificationErrorCode =
+  | 'missing_header'
+  | 'malformed_header'
+  | 'bad_signature'
+  | 'timestamp_out_of_range'
+  | 'invalid_secret'
+  | 'unsupported_scheme'
+
+// A configuration problem (bad secret, unknown scheme) is the receiver's fault, not the sender's.
+const statusByCode: Record<WebhookVerificationErrorCode, number> = {
+  missing_header: 401,
+  malformed_header: 401,
+  bad_signature: 401,
+  timestamp_out_of_range: 401,
+  invalid_secret: 500,
+  unsupported_scheme: 500,
+}
+
+/**
+ * Thrown by `verify` (and by `sign` for a bad secret or scheme). Check `code`, not the message.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await verify({ scheme: 'standard-webhooks', secret, payload, headers })
+ * } catch (error) {
+ *   if (error instanceof WebhookVerificationError && error.code === 'timestamp_out_of_range') {
+ *     // a replay, or a clock far off
+ *   }
+ * }
+ * ```
+ */
+export class WebhookVerificationError extends HooklineError {
+  declare readonly code: WebhookVerificationErrorCode
+
+  constructor(code: WebhookVerificationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, statusByCode[code], message, options)
+  }
+}
+
+/**
+ * A signature header is absent.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof MissingHeaderError) console.log(error.code) // 'missing_header'
+ * ```
+ */
+export class MissingHeaderError extends WebhookVerificationError {
+  constructor(header: string) {
+    super('missing_header', `Missing required header ${header}`)
+  }
+}
+
+/**
+ * A signature or timestamp header is present but cannot be parsed.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof MalformedHeaderError) console.log(error.code) // 'malformed_header'
+ * ```
+ */
+export class MalformedHeaderError extends WebhookVerificationError {
+  constructor(header: string, reason: string) {
+    super('malformed_header', `Malformed header ${header}: ${reason}`)
+  }
+}
+
+/**
+ * No signature matched any of the secrets.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof SignatureMismatchError) console.log(error.code) // 'bad_signature'
+ * ```
+ */
+export class SignatureMismatchError extends WebhookVerificationError {
+  constructor(detail = 'No signature matches the payload and secret') {
+    super('bad_signature', detail)
+  }
+}
+
+/**
+ * The signed timestamp is outside the tolerance window (in either direction).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof TimestampOutOfRangeError) console.log(error.code) // 'timestamp_out_of_range'
+ * ```
+ */
+export class TimestampOutOfRangeError extends WebhookVerificationError {
+  constructor(skewSeconds: number, toleranceSeconds: number) {
+    const direction = skewSeconds > 0 ? 'too old' : 'in the future'
+    super(
+      'timestamp_out_of_range',
+      `Webhook timestamp is ${direction} by ${Math.abs(skewSeconds)} s (tolerance ${toleranceSeconds} s)`,
+    )
+  }
+}
+
+/**
+ * The configured secret has the wrong format for the scheme (never quoted in the message).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof InvalidSecretError) console.log(error.code) // 'invalid_secret'
+ * ```
+ */
+export class InvalidSecretError extends WebhookVerificationError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('invalid_secret', `Invalid secret: ${reason}`, options)
+  }
+}
+
+/**
+ * The scheme name is not one the SDK knows.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof UnsupportedSchemeError) console.log(error.code) // 'unsupported_scheme'
+ * ```
+ */
+export class UnsupportedSchemeError extends WebhookVerificationError {
+  constructor(scheme: unknown) {
+    const shown = typeof scheme === 'string' ? JSON.stringify(scheme.slice(0, 40)) : typeof scheme
+    super('unsupported_scheme', `Unsupported webhook scheme ${shown}`)
+  }
+}

@@ -1,0 +1,15 @@
+import { randomBytes } from 'node:crypto'
+import { hashApiKey } from '../http/auth.js'
+import type { Store } from '../store/store.js'
+
+/**
+ * With no HOOKLINE_API_KEY and no key stored yet, creates the admin key. Returns it so that it
+ * can be printed once; only its hash is stored, so it can never be shown again.
+ */
+export async function ensureAdminKey(store: Store, envKey: string | null): Promise<string | null> {
+  if (envKey !== null) return null
+  if ((await store.countApiKeys()) > 0) return null
+  const key = `hk_${randomBytes(32).toString('base64url')}`
+  await store.addApiKey(hashApiKey(key), 'admin (generated on first start)')
+  return key
+}

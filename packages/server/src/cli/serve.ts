@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../config/load-config.js'
+import { Dispatcher } from '../delivery/dispatcher.js'
+import { HttpSender } from '../delivery/http-sender.js'
+import { createServer } from '../http/create-server.js'
+import type { Store } from '../store/store.js'
+import { ensureAdminKey } from './admin-key.js'
+import { createLogger } from './logger.js'
+import { openStore } from './open-store.js'
+
+export interface RunningGateway {
+  url: string
+  app: FastifyInstance
+  store: Store
+  dispatcher: Dispatcher
+  /** Stops accepting, drains, releases leases and closes the store. */
+  close(): Promise<void>
+}
+
+/** The composition root: config in, a listening gateway out. */
+export async function startGateway(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel)) {
+  const store = openStore(config)
+  const generatedKey = await ensureAdminKey(store, config.apiKey)
+  const sender = new HttpSender({
+    timeoutMs: config.deliveryTimeoutMs,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  })
+  const dispatcher = new Dispatcher({
+    store,
+    sender,
+    logger,
+    retryScheduleMs: config.retryScheduleMs,
+    deliveryTimeoutMs: config.deliveryTimeoutMs,
+    disableFailingAfterMs: config.disableFailingAfterMs,
+    concurrency: config.deliveryConcurrency,
+  })
+  const app = await createServer({ store, config, logger })
+  const address = await app.listen({ port: config.port, host: config.host })
+  dispatcher.start()
+
+  const url = address.replace('[::1]', '[::1]')
+  let closing: Promise<void> | null = null
+  const gateway: RunningGateway = {
+    url,
+    app,
+    store,
+    dispatcher,
+    close() {
+      closing ??= (async () => {
+        // Order matters: stop taking requests (in-flight publishes still commit), then stop
+        // claiming and let attempts finish, then flush and close the store.
+        await app.close()
+        await dispatcher.stop(Math.min(config.deliveryTimeoutMs, 10_000))
+        await sender.close()
+        await store.close()
+      })()
+      return closing
+    },
+  }
+  return { gateway, generatedKey }
+}
+
+export async function serve(config: Readonly<Config>): Promise<void> {
+  const logger = createLogger(config.logLevel)
+  const { gateway, generatedKey } = await startGateway(config, logger)
+  const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : 'postgres'
+  const lines = [
+    `Hookline listening on ${gateway.url}`,
+    `  database: ${database}`,
+    `  API:      ${gateway.url}/openapi.json`,
+  ]
+  if (generatedKey !== null) {
+    lines.push(
+      '',
+      '  Admin API key (shown once; only its hash is stored, so copy it now):',
+      `  ${generatedKey}`,
+      `  Try: curl -H "Authorization: Bearer $KEY" ${gateway.url}/v1/endpoints`,
+    )
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`)
+
+  let signals = 0
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without draining')
+      process.exit(1)
+    }
+    logger.info({ signal }, 'shutting down: draining requests and deliveries')
+    gateway.close().then(
+      () => {
+        logger.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+}

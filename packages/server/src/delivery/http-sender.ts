@@ -1,0 +1,131 @@
+import { Agent, request, errors as undiciErrors } from 'undici'
+import type { AttemptResult } from '../core/delivery-outcome.js'
+import { checkUrlHost, ForbiddenAddressError, pinnedLookup } from './network-guard.js'
+
+/** Response bodies are kept for debugging, capped: a receiver could answer with gigabytes. */
+export const RESPONSE_BODY_LIMIT_BYTES = 4096
+
+export interface SenderOptions {
+  timeoutMs: number
+  allowPrivateNetworks: boolean
+  /** Sockets kept per origin; keep-alive makes repeated deliveries to one endpoint cheap. */
+  connectionsPerOrigin?: number
+}
+
+export interface SendResult {
+  result: AttemptResult
+  statusCode: number | null
+  durationMs: number
+  error: string | null
+  responseBody: string | null
+}
+
+/**
+ * Sends one signed POST and reports what happened. Never throws: every failure (refused,
+ * timed out, blocked by the network guard) becomes an attempt result with a readable error.
+ * Redirects are never followed (undici's `request` does not follow them), so a 3xx is just a
+ * failed attempt.
+ */
+export class HttpSender {
+  private readonly agent: Agent
+
+  constructor(private readonly options: SenderOptions) {
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 64,
+      keepAliveTimeout: 30_000,
+      connect: options.allowPrivateNetworks ? {} : { lookup: pinnedLookup },
+    })
+  }
+
+  async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+    const started = performance.now()
+    const elapsed = () => Math.round(performance.now() - started)
+    try {
+      if (!this.options.allowPrivateNetworks) checkUrlHost(new URL(url).hostname)
+      const response = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      })
+      const responseBody = await readCapped(response.body)
+      const retryAfter = response.headers['retry-after']
+      const result: AttemptResult = { kind: 'response', statusCode: response.statusCode }
+      if (typeof retryAfter === 'string') result.retryAfter = retryAfter
+      const ok = response.statusCode >= 200 && response.statusCode < 300
+      return {
+        result,
+        statusCode: response.statusCode,
+        durationMs: elapsed(),
+        error: ok ? null : describeStatus(response.statusCode),
+        responseBody,
+      }
+    } catch (error) {
+      const message = describeError(error)
+      return {
+        result: { kind: 'error', error: message },
+        statusCode: null,
+        durationMs: elapsed(),
+        error: message,
+        responseBody: null,
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+}
+
+async function readCapped(
+  body: AsyncIterable<Uint8Array> & { dump(opts?: { limit: number }): Promise<void> },
+) {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    chunks.push(Buffer.from(chunk))
+    size += chunk.byteLength
+    if (size >= RESPONSE_BODY_LIMIT_BYTES) break
+  }
+  // Breaking out of the loop destroys the stream; a short body was read whole already.
+  const text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8')
+  return text === '' ? null : text
+}
+
+function describeStatus(statusCode: number): string {
+  if (statusCode >= 300 && statusCode < 400) return `HTTP ${statusCode} (redirects are not followed)`
+  return `HTTP ${statusCode}`
+}
+
+/** A short reason for the attempt log. Never includes the URL: it may carry credentials. */
+function describeError(error: unknown): string {
+  if (error instanceof ForbiddenAddressError) return 'ssrf_blocked: destination address is not allowed'
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof ForbiddenAddressError) return 'ssrf_blocked: destination address is not allowed'
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return 'timeout'
+  }
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return 'timeout'
+  }
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'timeout: connect'
+  if (error instanceof TypeError && /Invalid URL/i.test(error.message)) return 'invalid url'
+  const code = (error as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused'
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns lookup failed'
+    case 'ssrf_blocked':
+      return 'ssrf_blocked: destination address is not allowed'
+    default:
+      return code ? `network error (${code})` : 'network error'
+  }
+}

@@ -1,0 +1,10 @@
+import type { Config } from '../config/load-config.js'
+import type { Store } from '../store/store.js'
+import type { EventDataValidator } from './validators.js'
+
+/** What every route module receives: no module-level state, so tests build their own. */
+export interface RouteContext {
+  store: Store
+  config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes'>
+  eventData: EventDataValidator
+}

@@ -1,0 +1,68 @@
+import swagger from '@fastify/swagger'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../config/load-config.js'
+import type { Store } from '../store/store.js'
+import { createAuthenticator } from './auth.js'
+import type { RouteContext } from './context.js'
+import { installErrorHandler } from './error-handler.js'
+import { deliveryRoutes } from './routes/deliveries.js'
+import { endpointRoutes } from './routes/endpoints.js'
+import { eventTypeRoutes } from './routes/event-types.js'
+import { eventRoutes } from './routes/events.js'
+import { healthRoutes } from './routes/health.js'
+import { openapiRoutes } from './routes/openapi.js'
+import { Problem } from './schemas.js'
+import { createRequestValidatorCompiler, EventDataValidator } from './validators.js'
+
+export interface ServerDependencies {
+  store: Store
+  config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes' | 'apiKey'>
+  logger: Logger
+}
+
+/** Builds the HTTP application; the caller decides when and where it listens. */
+export async function createServer({ store, config, logger }: ServerDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.maxPayloadBytes,
+    // One log line per request would cost more than a publish; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance
+  app.setValidatorCompiler(createRequestValidatorCompiler())
+  installErrorHandler(app)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hookline management API',
+        version: '0.1.0',
+        description:
+          'Publish events, manage endpoints and inspect deliveries. Errors are application/problem+json.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  app.addSchema(Problem)
+
+  const authenticate = createAuthenticator(store, config.apiKey)
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/') || request.url === '/v1') await authenticate(request)
+  })
+
+  const context: RouteContext = { store, config, eventData: new EventDataValidator() }
+  for (const routes of [
+    healthRoutes,
+    openapiRoutes,
+    eventTypeRoutes,
+    endpointRoutes,
+    eventRoutes,
+    deliveryRoutes,
+  ]) {
+    routes(app, context)
+  }
+  return app
+}

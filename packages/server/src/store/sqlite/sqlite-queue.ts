@@ -1,0 +1,270 @@
+import { matchesEventTypes } from '../../core/event-filter.js'
+import { newId } from '../../core/ids.js'
+import {
+  type DisabledEndpointData,
+  type ExhaustedDeliveryData,
+  OPERATIONAL_EVENT_TYPES,
+} from '../../core/operational-events.js'
+import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
+import type { SecretCipher } from '../secret-cipher.js'
+import type { AttemptReport, ClaimedDelivery } from '../store.js'
+import type { SqliteDatabase } from './open-database.js'
+
+interface ClaimRow {
+  id: string
+  event_id: string
+  endpoint_id: string
+  attempt_count: number
+  final_attempt: number
+  type: string
+  body: string
+  url: string
+  headers: string
+  secrets: string
+  disabled: number
+  failing_since: number | null
+}
+
+/**
+ * The delivery queue half of the SQLite store: turning events into deliveries, leasing due
+ * deliveries to dispatchers and applying attempt outcomes. SqliteStore adds the management
+ * operations on top; this class holds what both publish and the dispatcher share.
+ */
+export abstract class SqliteQueue {
+  /** Decrypted secrets by sealed value, so a busy endpoint is not decrypted on every claim. */
+  private readonly secretCache = new Map<string, EndpointSecret[]>()
+
+  constructor(
+    protected readonly db: SqliteDatabase,
+    protected readonly cipher: SecretCipher,
+  ) {}
+
+  /** Queues a write into the next group commit. */
+  protected abstract write<T>(run: () => T): Promise<T>
+  protected abstract enabledEndpoints(): { id: string; eventTypes: string[] | null }[]
+  protected abstract endpointsChanged(): void
+
+  /**
+   * Inserts an event and one pending delivery per subscribed endpoint. Runs inside a write, so
+   * the event and its deliveries commit together: there is never an event nobody will deliver.
+   */
+  protected insertEvent(
+    type: string,
+    data: unknown,
+    nowMs: number,
+    id: string = newId('evt', nowMs),
+    idempotencyKey?: string,
+  ): HooklineEvent {
+    const event: HooklineEvent = { id, type, timestamp: new Date(nowMs).toISOString(), data }
+    const body = JSON.stringify(event)
+    const { seq } = this.db
+      .prepare(
+        'INSERT INTO events (id, type, timestamp, body, idempotency_key) VALUES (?, ?, ?, ?, ?) RETURNING seq',
+      )
+      .get(id, type, nowMs, body, idempotencyKey ?? null) as { seq: number }
+    const insertDelivery = this.db.prepare(
+      `INSERT INTO deliveries (id, event_seq, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    )
+    for (const endpoint of this.enabledEndpoints()) {
+      if (matchesEventTypes(endpoint.eventTypes, type)) {
+        insertDelivery.run(newId('dlv', nowMs), seq, id, endpoint.id, nowMs, nowMs, nowMs)
+      }
+    }
+    return event
+  }
+
+  protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {
+    let secrets = this.secretCache.get(sealed)
+    if (secrets === undefined) {
+      secrets = JSON.parse(this.cipher.open(sealed)) as EndpointSecret[]
+      if (this.secretCache.size > 10_000) this.secretCache.clear()
+      this.secretCache.set(sealed, secrets)
+    }
+    return secrets.filter((entry) => entry.expiresAtMs === undefined || entry.expiresAtMs > nowMs)
+  }
+
+  /**
+   * Disables an endpoint, fails its pending deliveries that no worker holds (those in flight
+   * are settled by their own attempt) and emits `endpoint.disabled`.
+   */
+  protected disableEndpoint(id: string, reason: DisabledEndpointData['reason'], nowMs: number): void {
+    const row = this.db.prepare('SELECT url, disabled FROM endpoints WHERE id = ?').get(id) as
+      | { url: string; disabled: number }
+      | undefined
+    if (!row || row.disabled === 1) return
+    this.db
+      .prepare('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?')
+      .run(reason, nowMs, id)
+    this.db
+      .prepare(
+        `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = 'endpoint disabled',
+           updated_at = ?
+         WHERE endpoint_id = ? AND status = 'pending' AND (lease_owner IS NULL OR next_attempt_at <= ?)`,
+      )
+      .run(nowMs, id, nowMs)
+    this.endpointsChanged()
+    const data: DisabledEndpointData = { endpointId: id, url: row.url, reason }
+    this.insertEvent(OPERATIONAL_EVENT_TYPES.endpointDisabled, data, nowMs)
+  }
+
+  // --- dispatcher queue --------------------------------------------------------------------
+
+  async claimDue(
+    workerId: string,
+    limit: number,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]> {
+    const select = this.db.prepare(
+      `SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.final_attempt, e.type, e.body,
+              ep.url, ep.headers, ep.secrets, ep.disabled, ep.failing_since
+       FROM deliveries d
+       JOIN events e ON e.seq = d.event_seq
+       JOIN endpoints ep ON ep.id = d.endpoint_id
+       WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+       ORDER BY d.next_attempt_at
+       LIMIT ?`,
+    )
+    const lease = this.db.prepare(
+      'UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?',
+    )
+    const fail = this.db.prepare(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+         last_error = 'endpoint disabled', updated_at = ? WHERE id = ?`,
+    )
+    const claim = this.db.transaction(() => {
+      const claimed: ClaimedDelivery[] = []
+      for (const row of select.all(nowMs, limit) as ClaimRow[]) {
+        if (row.disabled === 1) {
+          fail.run(nowMs, row.id)
+          continue
+        }
+        lease.run(workerId, nowMs + leaseMs, nowMs, row.id)
+        claimed.push({
+          deliveryId: row.id,
+          eventId: row.event_id,
+          eventType: row.type,
+          endpointId: row.endpoint_id,
+          url: row.url,
+          headers: JSON.parse(row.headers) as Record<string, string>,
+          secrets: this.liveSecrets(row.secrets, nowMs).map((entry) => entry.secret),
+          body: row.body,
+          attemptCount: row.attempt_count,
+          finalAttempt: row.final_attempt === 1,
+          endpointFailingSinceMs: row.failing_since,
+        })
+      }
+      return claimed
+    })
+    // A lease needs no fsync: if it is lost in a crash the delivery is simply due again, which
+    // at-least-once delivery allows. In WAL mode NORMAL still keeps the database consistent.
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return claim.immediate()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  recordAttempt(report: AttemptReport): Promise<boolean> {
+    return this.write(() => {
+      const row = this.db
+        .prepare(
+          `SELECT d.status, d.lease_owner, d.event_id, d.endpoint_id, d.attempt_count, e.type, ep.disabled
+           FROM deliveries d JOIN events e ON e.seq = d.event_seq
+           LEFT JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`,
+        )
+        .get(report.deliveryId) as
+        | {
+            status: string
+            lease_owner: string | null
+            event_id: string
+            endpoint_id: string
+            attempt_count: number
+            type: string
+            disabled: number | null
+          }
+        | undefined
+      // Fencing: a worker whose lease expired (and was perhaps taken over) changes nothing.
+      if (row?.status !== 'pending' || row.lease_owner !== report.workerId) return false
+
+      const { outcome } = report
+      let status: string = outcome.status
+      let nextAttemptAt = outcome.status === 'pending' ? outcome.nextAttemptAtMs : null
+      let lastError = report.error
+      if (status === 'pending' && row.disabled === 1) {
+        status = 'failed'
+        nextAttemptAt = null
+        lastError = lastError ?? 'endpoint disabled'
+      }
+      this.db
+        .prepare(
+          `INSERT INTO attempts (id, delivery_id, at, status, status_code, duration_ms, error, response_body)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          newId('att', report.atMs),
+          report.deliveryId,
+          report.atMs,
+          outcome.status === 'succeeded' ? 'succeeded' : 'failed',
+          report.statusCode,
+          report.durationMs,
+          report.error,
+          report.responseBody,
+        )
+      this.db
+        .prepare(
+          `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+             lease_owner = NULL, last_status_code = ?, last_error = ?,
+             final_attempt = CASE WHEN ? = 'pending' THEN final_attempt ELSE 0 END, updated_at = ?
+           WHERE id = ?`,
+        )
+        .run(status, nextAttemptAt, report.statusCode, lastError, status, report.atMs, report.deliveryId)
+      this.db
+        .prepare(
+          outcome.status === 'succeeded'
+            ? 'UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL'
+            : 'UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL',
+        )
+        .run(...(outcome.status === 'succeeded' ? [row.endpoint_id] : [report.atMs, row.endpoint_id]))
+
+      if (outcome.status !== 'succeeded' && outcome.status !== 'pending' && outcome.disableEndpoint) {
+        this.disableEndpoint(row.endpoint_id, outcome.disableEndpoint, report.atMs)
+      }
+      // An exhausted `delivery.exhausted` event emits nothing further: an endpoint that
+      // subscribes to it and is down must not feed itself an endless chain of events.
+      if (status === 'exhausted' && row.type !== OPERATIONAL_EVENT_TYPES.deliveryExhausted) {
+        const data: ExhaustedDeliveryData = {
+          deliveryId: report.deliveryId,
+          eventId: row.event_id,
+          eventType: row.type,
+          endpointId: row.endpoint_id,
+          attemptCount: row.attempt_count + 1,
+          lastStatusCode: report.statusCode,
+          lastError: lastError,
+        }
+        this.insertEvent(OPERATIONAL_EVENT_TYPES.deliveryExhausted, data, report.atMs)
+      }
+      return true
+    })
+  }
+
+  releaseLeases(workerId: string, deliveryIds: string[]): Promise<void> {
+    return this.write(() => {
+      const release = this.db.prepare(
+        `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ?
+         WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+      )
+      const now = Date.now()
+      for (const id of deliveryIds) release.run(now, id, workerId)
+    })
+  }
+
+  async nextDueAtMs(): Promise<number | null> {
+    const row = this.db
+      .prepare("SELECT min(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'")
+      .get() as { due: number | null }
+    return row.due
+  }
+}

@@ -1,0 +1,399 @@
+import { ConflictError } from '../../core/errors.js'
+import { newId } from '../../core/ids.js'
+import type { Delivery, Endpoint, EndpointSecret, EventType, HooklineEvent, Page } from '../../core/types.js'
+import { decodeCursor, toPage } from '../cursor.js'
+import type { SecretCipher } from '../secret-cipher.js'
+import type {
+  DeliveryQuery,
+  DeliveryWithAttempts,
+  EndpointPatch,
+  EventQuery,
+  NewEndpoint,
+  NewEventType,
+  PageRequest,
+  PublishRequest,
+  PublishResult,
+  Store,
+} from '../store.js'
+import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
+import {
+  type AttemptRow,
+  type DeliveryRow,
+  type EndpointRow,
+  type EventRow,
+  type EventTypeRow,
+  toAttempt,
+  toDelivery,
+  toEndpoint,
+  toEvent,
+  toEventType,
+} from './rows.js'
+import { SqliteQueue } from './sqlite-queue.js'
+import { WriteBatcher } from './write-batcher.js'
+
+export interface SqliteStoreOptions {
+  path: string
+  cipher: SecretCipher
+}
+
+/** Opens (creating if needed) and migrates the database at `path`. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const db = openDatabase(options.path)
+  migrate(db)
+  return new SqliteStore(db, options.cipher)
+}
+
+interface FanOutTarget {
+  id: string
+  eventTypes: string[] | null
+}
+
+/**
+ * The embedded backend: one better-sqlite3 connection, all writes through the group-commit
+ * batcher. Meant for one Hookline process per database file; PostgreSQL is for many.
+ */
+export class SqliteStore extends SqliteQueue implements Store {
+  readonly backend = 'sqlite' as const
+  private readonly batcher: WriteBatcher
+  private readonly listeners = new Set<() => void>()
+
+  constructor(db: SqliteDatabase, cipher: SecretCipher) {
+    super(db, cipher)
+    this.batcher = new WriteBatcher(db, () => this.notifyQueued())
+  }
+
+  protected override write<T>(run: () => T): Promise<T> {
+    return this.batcher.write(run)
+  }
+
+  // --- event types -------------------------------------------------------------------------
+
+  createEventType(input: NewEventType): Promise<EventType> {
+    return this.write(() => {
+      if (this.db.prepare('SELECT 1 FROM event_types WHERE name = ?').get(input.name)) {
+        throw new ConflictError(`event type ${JSON.stringify(input.name)} already exists`)
+      }
+      const now = Date.now()
+      const row = this.db
+        .prepare(
+          `INSERT INTO event_types (id, name, description, schema, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+        )
+        .get(
+          newId('et', now),
+          input.name,
+          input.description ?? null,
+          input.schema === undefined ? null : JSON.stringify(input.schema),
+          now,
+          now,
+        ) as EventTypeRow
+      return toEventType(row)
+    })
+  }
+
+  async getEventType(name: string): Promise<EventType | null> {
+    const row = this.db.prepare('SELECT * FROM event_types WHERE name = ? OR id = ?').get(name, name) as
+      | EventTypeRow
+      | undefined
+    return row ? toEventType(row) : null
+  }
+
+  async listEventTypes(page: PageRequest): Promise<Page<EventType>> {
+    const before = decodeCursor(page.cursor)
+    const rows = this.db
+      .prepare('SELECT * FROM event_types WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as EventTypeRow[]
+    return toPage(rows, page.limit, toEventType)
+  }
+
+  // --- endpoints ---------------------------------------------------------------------------
+
+  createEndpoint(input: NewEndpoint): Promise<Endpoint> {
+    return this.write(() => {
+      const now = Date.now()
+      const secrets: EndpointSecret[] = [{ secret: input.secret }]
+      const row = this.db
+        .prepare(
+          `INSERT INTO endpoints (id, url, description, event_types, headers, secrets, disabled, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        )
+        .get(
+          newId('ep', now),
+          input.url,
+          input.description ?? null,
+          input.eventTypes === undefined ? null : JSON.stringify(input.eventTypes),
+          JSON.stringify(input.headers ?? {}),
+          this.cipher.seal(JSON.stringify(secrets)),
+          input.disabled ? 1 : 0,
+          now,
+          now,
+        ) as EndpointRow
+      this.fanOutTargets = null
+      return toEndpoint(row)
+    })
+  }
+
+  async getEndpoint(id: string): Promise<Endpoint | null> {
+    const row = this.endpointRow(id)
+    return row ? toEndpoint(row) : null
+  }
+
+  async listEndpoints(page: PageRequest): Promise<Page<Endpoint>> {
+    const before = decodeCursor(page.cursor)
+    const rows = this.db
+      .prepare('SELECT * FROM endpoints WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as EndpointRow[]
+    return toPage(rows, page.limit, toEndpoint)
+  }
+
+  updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint | null> {
+    return this.write(() => {
+      const current = this.endpointRow(id)
+      if (!current) return null
+      const now = Date.now()
+      const sets: string[] = []
+      const values: unknown[] = []
+      const set = (column: string, value: unknown) => {
+        sets.push(`${column} = ?`)
+        values.push(value)
+      }
+      if (patch.url !== undefined) set('url', patch.url)
+      if (patch.description !== undefined) set('description', patch.description)
+      if (patch.eventTypes !== undefined) {
+        set('event_types', patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes))
+      }
+      if (patch.headers !== undefined) set('headers', JSON.stringify(patch.headers))
+      if (patch.disabled === false && current.disabled === 1) {
+        set('disabled', 0)
+        set('disabled_reason', null)
+        set('failing_since', null)
+      }
+      set('updated_at', now)
+      this.db.prepare(`UPDATE endpoints SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+      if (patch.disabled === true && current.disabled === 0) this.disableEndpoint(id, 'manual', now)
+      this.fanOutTargets = null
+      return toEndpoint(this.endpointRow(id) as EndpointRow)
+    })
+  }
+
+  deleteEndpoint(id: string): Promise<boolean> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          'DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id = ?)',
+        )
+        .run(id)
+      this.db.prepare('DELETE FROM deliveries WHERE endpoint_id = ?').run(id)
+      const deleted = this.db.prepare('DELETE FROM endpoints WHERE id = ?').run(id).changes > 0
+      this.fanOutTargets = null
+      return deleted
+    })
+  }
+
+  async getEndpointSecrets(id: string): Promise<EndpointSecret[] | null> {
+    const row = this.endpointRow(id)
+    return row ? this.liveSecrets(row.secrets, Date.now()) : null
+  }
+
+  rotateEndpointSecret(id: string, secret: string, previousExpiresAtMs: number): Promise<boolean> {
+    return this.write(() => {
+      const row = this.endpointRow(id)
+      if (!row) return false
+      const now = Date.now()
+      const previous = this.liveSecrets(row.secrets, now).map((entry) =>
+        entry.expiresAtMs === undefined ? { ...entry, expiresAtMs: previousExpiresAtMs } : entry,
+      )
+      const secrets: EndpointSecret[] = [{ secret }, ...previous]
+      this.db
+        .prepare('UPDATE endpoints SET secrets = ?, updated_at = ? WHERE id = ?')
+        .run(this.cipher.seal(JSON.stringify(secrets)), now, id)
+      return true
+    })
+  }
+
+  recoverEndpoint(id: string, sinceMs: number): Promise<number> {
+    return this.write(() => {
+      const now = Date.now()
+      return this.db
+        .prepare(
+          `UPDATE deliveries SET status = 'pending', final_attempt = 1, next_attempt_at = ?, lease_owner = NULL,
+             updated_at = ?
+           WHERE endpoint_id = ? AND status IN ('failed', 'exhausted') AND created_at >= ?`,
+        )
+        .run(now, now, id, sinceMs).changes
+    })
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  publish(request: PublishRequest): Promise<PublishResult> {
+    return this.write(() => {
+      // Inside the batch, writes run one after another, so of several concurrent requests with
+      // the same key exactly one inserts and the rest find its row here.
+      const existing = this.findIdempotent(request)
+      if (existing) return { event: existing, created: false }
+      const event = this.insertEvent(
+        request.type,
+        request.data,
+        Date.now(),
+        request.id,
+        request.idempotencyKey,
+      )
+      return { event, created: true }
+    })
+  }
+
+  async getEvent(id: string): Promise<HooklineEvent | null> {
+    const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined
+    return row ? toEvent(row) : null
+  }
+
+  async listEvents(query: EventQuery): Promise<Page<HooklineEvent>> {
+    const where = ['seq < ?']
+    const values: unknown[] = [decodeCursor(query.cursor) ?? Number.MAX_SAFE_INTEGER]
+    if (query.type !== undefined) {
+      where.push('type = ?')
+      values.push(query.type)
+    }
+    if (query.sinceMs !== undefined) {
+      where.push('timestamp >= ?')
+      values.push(query.sinceMs)
+    }
+    if (query.untilMs !== undefined) {
+      where.push('timestamp < ?')
+      values.push(query.untilMs)
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .all(...values, query.limit + 1) as EventRow[]
+    return toPage(rows, query.limit, toEvent)
+  }
+
+  // --- deliveries --------------------------------------------------------------------------
+
+  async getDelivery(id: string): Promise<DeliveryWithAttempts | null> {
+    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined
+    if (!row) return null
+    const attempts = this.db
+      .prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY seq')
+      .all(id) as AttemptRow[]
+    return { ...toDelivery(row), attempts: attempts.map(toAttempt) }
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    const where = ['seq < ?']
+    const values: unknown[] = [decodeCursor(query.cursor) ?? Number.MAX_SAFE_INTEGER]
+    if (query.status !== undefined) {
+      where.push('status = ?')
+      values.push(query.status)
+    }
+    if (query.endpointId !== undefined) {
+      where.push('endpoint_id = ?')
+      values.push(query.endpointId)
+    }
+    if (query.eventId !== undefined) {
+      where.push('event_seq = (SELECT seq FROM events WHERE id = ?)')
+      values.push(query.eventId)
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
+      .all(...values, query.limit + 1) as DeliveryRow[]
+    return toPage(rows, query.limit, toDelivery)
+  }
+
+  retryDelivery(id: string): Promise<Delivery | null> {
+    return this.write(() => {
+      const now = Date.now()
+      // A pending delivery keeps its schedule and is just brought forward; a final one gets
+      // exactly one more attempt (final_attempt), after which it is final again.
+      const row = this.db
+        .prepare(
+          `UPDATE deliveries SET
+             final_attempt = CASE WHEN status = 'pending' THEN final_attempt ELSE 1 END,
+             status = 'pending', next_attempt_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE id = ? RETURNING *`,
+        )
+        .get(now, now, id) as DeliveryRow | undefined
+      return row ? toDelivery(row) : null
+    })
+  }
+
+  // --- API keys ----------------------------------------------------------------------------
+
+  async countApiKeys(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n
+  }
+
+  addApiKey(hash: string, name: string): Promise<void> {
+    return this.write(() => {
+      this.db
+        .prepare('INSERT INTO api_keys (id, hash, name, created_at) VALUES (?, ?, ?, ?)')
+        .run(newId('key'), hash, name, Date.now())
+    })
+  }
+
+  async hasApiKey(hash: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM api_keys WHERE hash = ?').get(hash) !== undefined
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
+  async close(): Promise<void> {
+    this.batcher.close()
+    this.db.close()
+  }
+
+  onDeliveriesQueued(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private notifyQueued(): void {
+    for (const listener of this.listeners) listener()
+  }
+
+  // --- shared internals --------------------------------------------------------------------
+
+  private fanOutTargets: FanOutTarget[] | null = null
+
+  private endpointRow(id: string): EndpointRow | undefined {
+    return this.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(id) as EndpointRow | undefined
+  }
+
+  private findIdempotent(request: PublishRequest): HooklineEvent | null {
+    if (request.idempotencyKey !== undefined) {
+      const row = this.db
+        .prepare('SELECT * FROM events WHERE idempotency_key = ?')
+        .get(request.idempotencyKey) as EventRow | undefined
+      if (row) return toEvent(row)
+    }
+    if (request.id !== undefined) {
+      const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(request.id) as EventRow | undefined
+      if (row) return toEvent(row)
+    }
+    return null
+  }
+
+  /** Enabled endpoints and their filters, cached because every publish needs them. */
+  protected override enabledEndpoints(): FanOutTarget[] {
+    if (this.fanOutTargets === null) {
+      const rows = this.db.prepare('SELECT id, event_types FROM endpoints WHERE disabled = 0').all() as {
+        id: string
+        event_types: string | null
+      }[]
+      this.fanOutTargets = rows.map((row) => ({
+        id: row.id,
+        eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as string[]),
+      }))
+    }
+    return this.fanOutTargets
+  }
+
+  protected override endpointsChanged(): void {
+    this.fanOutTargets = null
+  }
+}

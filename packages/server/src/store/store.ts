@@ -1,0 +1,160 @@
+import type { Outcome } from '../core/delivery-outcome.js'
+import type {
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  EndpointSecret,
+  EventType,
+  HooklineEvent,
+  Page,
+} from '../core/types.js'
+
+/**
+ * The store: everything Hookline keeps, in domain words. Each backend (sqlite/, later
+ * postgres/) implements this interface and passes store.contract.ts. Writes that acknowledge
+ * something to a client resolve only once they are durably committed.
+ */
+
+export interface PageRequest {
+  limit: number
+  cursor?: string | undefined
+}
+
+export interface NewEventType {
+  name: string
+  description?: string | undefined
+  schema?: Record<string, unknown> | undefined
+}
+
+export interface NewEndpoint {
+  url: string
+  description?: string | undefined
+  eventTypes?: string[] | undefined
+  headers?: Record<string, string> | undefined
+  disabled?: boolean | undefined
+  secret: string
+}
+
+export interface EndpointPatch {
+  url?: string | undefined
+  description?: string | null | undefined
+  eventTypes?: string[] | null | undefined
+  headers?: Record<string, string> | undefined
+  disabled?: boolean | undefined
+}
+
+export interface PublishRequest {
+  type: string
+  data: unknown
+  /** Client-chosen event id; a second publish with the same id returns the first event. */
+  id?: string | undefined
+  /** `Idempotency-Key` header; a second publish with the same key returns the first event. */
+  idempotencyKey?: string | undefined
+}
+
+export interface PublishResult {
+  event: HooklineEvent
+  /** False when an earlier event with the same id or idempotency key was returned instead. */
+  created: boolean
+}
+
+export interface EventQuery extends PageRequest {
+  type?: string | undefined
+  sinceMs?: number | undefined
+  untilMs?: number | undefined
+}
+
+export interface DeliveryQuery extends PageRequest {
+  status?: DeliveryStatus | undefined
+  endpointId?: string | undefined
+  eventId?: string | undefined
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[]
+}
+
+/** What the dispatcher needs to make one attempt, read under a lease. */
+export interface ClaimedDelivery {
+  deliveryId: string
+  eventId: string
+  eventType: string
+  endpointId: string
+  url: string
+  headers: Record<string, string>
+  /** Secrets that sign this attempt: the current one first, then rotated ones still live. */
+  secrets: string[]
+  /** The exact bytes to send (and sign). */
+  body: string
+  /** Attempts already made before this one. */
+  attemptCount: number
+  finalAttempt: boolean
+  endpointFailingSinceMs: number | null
+}
+
+export interface AttemptReport {
+  deliveryId: string
+  /** The lease owner that claimed it; a report from a worker that lost its lease is ignored. */
+  workerId: string
+  atMs: number
+  durationMs: number
+  statusCode: number | null
+  error: string | null
+  responseBody: string | null
+  outcome: Outcome
+}
+
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres'
+
+  // Event types
+  createEventType(input: NewEventType): Promise<EventType>
+  getEventType(name: string): Promise<EventType | null>
+  listEventTypes(page: PageRequest): Promise<Page<EventType>>
+
+  // Endpoints
+  createEndpoint(input: NewEndpoint): Promise<Endpoint>
+  getEndpoint(id: string): Promise<Endpoint | null>
+  listEndpoints(page: PageRequest): Promise<Page<Endpoint>>
+  updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint | null>
+  deleteEndpoint(id: string): Promise<boolean>
+  getEndpointSecrets(id: string): Promise<EndpointSecret[] | null>
+  /** Makes `secret` current; the previous current secret keeps signing until `previousExpiresAtMs`. */
+  rotateEndpointSecret(id: string, secret: string, previousExpiresAtMs: number): Promise<boolean>
+  /** Re-queues the endpoint's failed and exhausted deliveries created since `sinceMs`; returns how many. */
+  recoverEndpoint(id: string, sinceMs: number): Promise<number>
+
+  // Events
+  publish(request: PublishRequest): Promise<PublishResult>
+  getEvent(id: string): Promise<HooklineEvent | null>
+  listEvents(query: EventQuery): Promise<Page<HooklineEvent>>
+
+  // Deliveries
+  getDelivery(id: string): Promise<DeliveryWithAttempts | null>
+  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>
+  /** Schedules an immediate attempt; a final delivery gets exactly one more attempt. */
+  retryDelivery(id: string): Promise<Delivery | null>
+
+  // Dispatcher queue
+  /** Leases up to `limit` due deliveries to `workerId` until `nowMs + leaseMs`. */
+  claimDue(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedDelivery[]>
+  /** Applies an attempt's outcome; returns false if the worker no longer holds the lease. */
+  recordAttempt(report: AttemptReport): Promise<boolean>
+  /** Gives deliveries back (shutdown): they become due at once for whoever claims next. */
+  releaseLeases(workerId: string, deliveryIds: string[]): Promise<void>
+  /** When the earliest pending delivery becomes due, or null if none is pending. */
+  nextDueAtMs(): Promise<number | null>
+  /** Calls `listener` after a commit that may have made deliveries due. */
+  onDeliveriesQueued(listener: () => void): () => void
+
+  // API keys (stored as SHA-256 hashes only)
+  countApiKeys(): Promise<number>
+  addApiKey(hash: string, name: string): Promise<void>
+  hasApiKey(hash: string): Promise<boolean>
+
+  /** Throws if the store is unreachable (readiness). */
+  ping(): Promise<void>
+  /** Flushes pending writes and closes. */
+  close(): Promise<void>
+}
