@@ -47,3 +47,27 @@ function normalize(value: string | readonly string[] | number | undefined): stri
   const trimmed = text.trim()
   return trimmed === '' ? undefined : trimmed
 }
+
+/**
+ * A lower-cased plain-object copy of `headers` (for handing to application code).
+ *
+ * @example
+ * ```ts
+ * headersToRecord(new Headers({ 'X-Id': '1' })) // { 'x-id': '1' }
+ * ```
+ */
+export function headersToRecord(headers: HeadersInput): Record<string, string> {
+  const record: Record<string, string> = {}
+  if (typeof headers.get === 'function') {
+    const iterable = headers as unknown as { forEach?: (callback: (value: string, name: string) => void) => void }
+    iterable.forEach?.((value, name) => {
+      record[name.toLowerCase()] = value
+    })
+    return record
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    const normalized = normalize(value as string | readonly string[] | number | undefined)
+    if (normalized !== undefined) record[name.toLowerCase()] = normalized
+  }
+  return record
+}

@@ -10,7 +10,38 @@ export {
   WebhookVerificationError,
   type WebhookVerificationErrorCode,
 } from './errors.js'
-export { type HeaderReader, type HeadersInput, headerReader } from './headers.js'
+export { type HeaderReader, type HeadersInput, headerReader, headersToRecord } from './headers.js'
+export {
+  type AdapterFunctions,
+  BodyUnavailableError,
+  createAdapter,
+  PayloadTooLargeError,
+  type ReceiverCore,
+} from './receiver/adapter.js'
+export {
+  createReceiver,
+  type IdempotencyOptions,
+  type Receiver,
+  type ReceiverOptions,
+  type ReceiverRequest,
+  type WebhookEvent,
+} from './receiver/create-receiver.js'
+export type {
+  FastifyInstanceLike,
+  FastifyReceiverOptions,
+  FastifyReceiverPlugin,
+  FastifyReplyLike,
+  FastifyRequestLike,
+} from './receiver/fastify.js'
+export type { QueueOptions } from './receiver/handler-queue.js'
+export {
+  type IdempotencyStore,
+  MemoryIdempotencyStore,
+  type MemoryIdempotencyStoreOptions,
+} from './receiver/idempotency-store.js'
+export type { NodeHandler, NodeRequestLike, NodeResponseLike } from './receiver/node.js'
+export type { ReceiverResponse } from './receiver/responses.js'
+export type { FetchHandler } from './receiver/web.js'
 export { SCHEME_NAMES } from './schemes/registry.js'
 export { generateKeyPair, generateSecret, type WebhookKeyPair } from './secrets.js'
 export { sign } from './sign.js'

@@ -61,7 +61,9 @@ export function loadConfig(env: Env, argv: readonly string[]): Readonly<Config> 
     (typeof SERVE_OPTIONS)[ServeOptionName],
   ][]) {
     const flagValue = flags[spec.flag]
-    const raw = flagValue === undefined ? (env[spec.env] ?? spec.defaultValue) : String(flagValue)
+    // An empty variable counts as unset, as in `HOOKLINE_API_KEY= npm start`.
+    const fromEnv = env[spec.env] === '' ? undefined : env[spec.env]
+    const raw = flagValue === undefined ? (fromEnv ?? spec.defaultValue) : String(flagValue)
     if (raw === undefined) {
       values[name] = null
       continue
