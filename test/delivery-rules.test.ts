@@ -279,3 +279,45 @@ function apiHelpers(current: () => GatewayProcess) {
 
   return { endpointFor, publish, deliveryOf, settled }
 }
+
+describe('endpoint auto-disable', () => {
+  let gateway: GatewayProcess
+
+  beforeAll(async () => {
+    // "Failing for 5 days" compressed to one second.
+    gateway = await GatewayProcess.start({
+      env: {
+        HOOKLINE_RETRY_SCHEDULE: '0,300ms,300ms,300ms,300ms,300ms,300ms',
+        HOOKLINE_DISABLE_FAILING_AFTER: '1s',
+      },
+    })
+  })
+  afterAll(async () => {
+    await gateway.cleanup()
+  })
+
+  const { endpointFor, publish, settled } = apiHelpers(() => gateway)
+
+  it('disables an endpoint that keeps failing without a success for the configured period', async () => {
+    const watcher = await Sink.start()
+    await endpointFor(watcher, { eventTypes: ['endpoint.disabled'] })
+    const sink = await Sink.start(answer(500))
+    const endpoint = await endpointFor(sink, { eventTypes: ['failing.*'] })
+    const event = await publish('failing.forever')
+
+    const delivery = await settled(event.id, endpoint.id)
+    expect(delivery.status).toBe('failed')
+    expect(delivery.attempts.length).toBeGreaterThanOrEqual(4)
+    expect(delivery.attempts.length).toBeLessThan(7)
+    expect((await gateway.api('GET', `/v1/endpoints/${endpoint.id}`)).body).toMatchObject({
+      disabled: true,
+      disabledReason: 'failing',
+    })
+    await eventually(async () => watcher.received.length === 1)
+    expect(JSON.parse(watcher.received[0]?.body ?? '{}').data).toMatchObject({
+      endpointId: endpoint.id,
+      reason: 'failing',
+    })
+    await Promise.all([sink.close(), watcher.close()])
+  })
+})

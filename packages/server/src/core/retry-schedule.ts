@@ -36,6 +36,8 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
   if (header === undefined) return null
   const trimmed = header.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // An HTTP date names a month; without that check Date.parse reads "-5" as the year 5 BC.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return null
   const dateMs = Date.parse(trimmed)
   if (Number.isNaN(dateMs)) return null
   return Math.max(0, dateMs - nowMs)
