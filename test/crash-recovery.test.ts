@@ -150,7 +150,7 @@ describe('hookline CLI', () => {
     try {
       const url = `sqlite:${join(dir, 'db.sqlite')}`
       const applied = await cli(['migrate', '--database-url', url])
-      expect(applied).toMatchObject({ code: 0, stdout: 'applied 0001_init.sql\n' })
+      expect(applied).toMatchObject({ code: 0, stdout: 'applied 0001_init.sql, 0002_sources.sql\n' })
       const again = await cli(['migrate', '--database-url', url])
       expect(again).toMatchObject({ code: 0, stdout: 'database is up to date\n' })
     } finally {

@@ -28,13 +28,19 @@ export class FulfillmentAgent {
    * notifying every subscriber a second time.
    */
   async publishShipment(shipment: OrderShipped): Promise<HooklineEvent<OrderShipped>> {
-    const event = await this.hookline.request<HooklineEvent<OrderShipped>>(
+    const { body: event, headers } = await this.hookline.send<HooklineEvent<OrderShipped>>(
       'POST',
       '/v1/events',
       { type: ORDER_SHIPPED, data: shipment },
       { 'idempotency-key': `${ORDER_SHIPPED}:${shipment.order_id}` },
     )
-    this.log(`published ${ORDER_SHIPPED} for ${shipment.order_id}: Hookline event ${event.id}`)
+    if (headers.get('idempotent-replayed') === 'true') {
+      this.log(
+        `${shipment.order_id} was already published as ${event.id}: Hookline returned it, no new event`,
+      )
+    } else {
+      this.log(`published ${ORDER_SHIPPED} for ${shipment.order_id}: Hookline event ${event.id}`)
+    }
     return event
   }
 }

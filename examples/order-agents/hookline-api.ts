@@ -1,6 +1,6 @@
 /**
  * A few lines of `fetch` around Hookline's management API, so the agents read as what they do.
- * (`@hookline/sdk` will carry a full API client; this example needs only three calls.)
+ * (`@hookline/sdk` will carry a full API client; this example needs a handful of calls.)
  */
 
 export class HooklineApiError extends Error {
@@ -22,6 +22,11 @@ export class HooklineApi {
 
   /** Sends a JSON request and returns the parsed answer; any non-2xx becomes a `HooklineApiError`. */
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return (await this.send<T>(method, path, body, headers)).body
+  }
+
+  /** Like `request`, with the response headers too. */
+  async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -38,6 +43,6 @@ export class HooklineApi {
       const problem = (parsed ?? {}) as { title?: string; detail?: string }
       throw new HooklineApiError(response.status, problem, `${method} ${path}`)
     }
-    return parsed as T
+    return { body: parsed as T, headers: response.headers }
   }
 }

@@ -1,6 +1,13 @@
 import { createHmac, randomBytes as nodeRandomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { type HashName, hmac, nodeCryptoForTests, nodeHmac, timingSafeEqual, webCryptoHmac } from './crypto.js'
+import {
+  type HashName,
+  hmac,
+  nodeCryptoForTests,
+  nodeHmac,
+  timingSafeEqual,
+  webCryptoHmac,
+} from './crypto.js'
 
 describe('crypto', () => {
   it('uses node:crypto on Node, and both paths give the same MACs as createHmac', async () => {

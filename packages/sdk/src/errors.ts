@@ -159,3 +159,68 @@ export class UnsupportedSchemeError extends WebhookVerificationError {
     super('unsupported_scheme', `Unsupported webhook scheme ${shown}`)
   }
 }
+
+/** One field-level problem of a validation error (`errors` of a 422). */
+export interface ApiFieldError {
+  path: string
+  message: string
+}
+
+/** The RFC 9457 problem details the Hookline API answers errors with. */
+export interface ProblemDetails {
+  type?: string
+  title?: string
+  status?: number
+  detail?: string
+  errors?: ApiFieldError[]
+  [extension: string]: unknown
+}
+
+/**
+ * The Hookline API answered with an error status. Carries the problem+json fields; `code` is
+ * the problem's `code` extension when present, else `http_<status>`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.events.publish({ type: 'order.shipped', data: {} })
+ * } catch (error) {
+ *   if (error instanceof HooklineApiError && error.status === 422) console.log(error.errors)
+ * }
+ * ```
+ */
+export class HooklineApiError extends HooklineError {
+  readonly type: string
+  readonly title: string
+  readonly detail: string | undefined
+  readonly errors: ApiFieldError[]
+  /** The full problem document, extensions included. */
+  readonly problem: ProblemDetails
+
+  constructor(status: number, problem: ProblemDetails) {
+    const title = typeof problem.title === 'string' ? problem.title : `HTTP ${status}`
+    const detail = typeof problem.detail === 'string' ? problem.detail : undefined
+    const code = typeof problem.code === 'string' ? problem.code : `http_${status}`
+    super(code, status, detail ? `${title}: ${detail}` : title)
+    this.type = typeof problem.type === 'string' ? problem.type : 'about:blank'
+    this.title = title
+    this.detail = detail
+    this.errors = Array.isArray(problem.errors) ? problem.errors : []
+    this.problem = problem
+  }
+}
+
+/**
+ * The Hookline API could not be reached (connection refused, reset, DNS) or did not answer in
+ * time (`code` `timeout`), after all retries.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof HooklineNetworkError) console.log(error.code) // 'network_error' or 'timeout'
+ * ```
+ */
+export class HooklineNetworkError extends HooklineError {
+  constructor(code: 'network_error' | 'timeout', message: string, options?: { cause?: unknown }) {
+    super(code, code === 'timeout' ? 504 : 502, message, options)
+  }
+}

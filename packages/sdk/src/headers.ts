@@ -59,7 +59,9 @@ function normalize(value: string | readonly string[] | number | undefined): stri
 export function headersToRecord(headers: HeadersInput): Record<string, string> {
   const record: Record<string, string> = {}
   if (typeof headers.get === 'function') {
-    const iterable = headers as unknown as { forEach?: (callback: (value: string, name: string) => void) => void }
+    const iterable = headers as unknown as {
+      forEach?: (callback: (value: string, name: string) => void) => void
+    }
     iterable.forEach?.((value, name) => {
       record[name.toLowerCase()] = value
     })

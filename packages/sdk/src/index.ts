@@ -1,9 +1,37 @@
+export { HooklineClient, type HooklineClientOptions } from './client/hookline-client.js'
+export type { FetchFunction, TransportOptions } from './client/transport.js'
+export type {
+  Attempt,
+  CreateEndpointInput,
+  CreateEventTypeInput,
+  CreateSourceInput,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  EventType,
+  ListDeliveriesParams,
+  ListEventsParams,
+  ListParams,
+  Page,
+  PublishInput,
+  PublishOptions,
+  RequestOptions,
+  Source,
+  SourceVerifier,
+  UpdateEndpointInput,
+  UpdateSourceInput,
+  WebhookEventRecord,
+} from './client/types.js'
 export type { Payload } from './encoding.js'
 export {
+  type ApiFieldError,
+  HooklineApiError,
   HooklineError,
+  HooklineNetworkError,
   InvalidSecretError,
   MalformedHeaderError,
   MissingHeaderError,
+  type ProblemDetails,
   SignatureMismatchError,
   TimestampOutOfRangeError,
   UnsupportedSchemeError,

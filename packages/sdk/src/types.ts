@@ -24,6 +24,16 @@ export type SignatureEncoding = 'hex' | 'base64'
  * Options of the generic `hmac` scheme (ignored by the others). Defaults: header
  * `x-webhook-signature`, `sha256`, `hex`, no prefix, no timestamp, content `{body}` (or
  * `{timestamp}.{body}` when `timestampHeader` is set), secret used as its UTF-8 bytes.
+ * Twilio reads `algorithm: 'sha256'` for HMAC_SHA256 signing.
+ *
+ * @example
+ * ```ts
+ * // "X-Acme-Signature: sha256=<hex>" over "<timestamp>.<body>"
+ * await verify({
+ *   scheme: 'hmac', secret, payload, headers,
+ *   header: 'X-Acme-Signature', prefix: 'sha256=', timestampHeader: 'X-Acme-Timestamp',
+ * })
+ * ```
  */
 export interface HmacSchemeOptions {
   /** Header carrying the signature. */
@@ -42,7 +52,14 @@ export interface HmacSchemeOptions {
   secretEncoding?: 'utf8' | 'hex' | 'base64'
 }
 
-/** Input of `sign`. */
+/**
+ * Input of `sign`.
+ *
+ * @example
+ * ```ts
+ * const options: SignOptions = { scheme: 'stripe', secret: 'whsec_…', payload: body, timestamp: new Date() }
+ * ```
+ */
 export interface SignOptions extends HmacSchemeOptions {
   scheme: SchemeName
   secret: SecretInput
@@ -58,7 +75,14 @@ export interface SignOptions extends HmacSchemeOptions {
   params?: FormParams
 }
 
-/** Input of `verify`. */
+/**
+ * Input of `verify`.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyOptions = { scheme: 'slack', secret, payload: rawBody, headers: request.headers }
+ * ```
+ */
 export interface VerifyOptions extends HmacSchemeOptions {
   scheme: SchemeName
   secret: SecretInput

@@ -78,12 +78,18 @@ export function createAdapter<Request, Reply, Result>(
     let response: ReceiverResponse
     try {
       const { method, url, headers } = functions.readRequest(request)
-      const body = method.toUpperCase() === 'POST' ? await functions.readRawBody(request, receiver.maxBodyBytes) : ''
+      const body =
+        method.toUpperCase() === 'POST' ? await functions.readRawBody(request, receiver.maxBodyBytes) : ''
       response = await receiver.receive({ method, url, headers, body })
     } catch (error) {
       response =
         error instanceof HooklineError
-          ? problemResponse(error.status, error.code, error.message, error.status === 413 ? { connection: 'close' } : {})
+          ? problemResponse(
+              error.status,
+              error.code,
+              error.message,
+              error.status === 413 ? { connection: 'close' } : {},
+            )
           : problemResponse(400, 'bad_request', 'The request could not be read')
     }
     return functions.sendResponse(response, reply)

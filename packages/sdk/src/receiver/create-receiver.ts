@@ -5,7 +5,7 @@
  * node:http/Express, Fastify and Fetch-style runtimes wrap it in a few lines each.
  */
 
-import { type Payload, payloadBytes, payloadText } from '../encoding.js'
+import { type Payload, payloadBytes } from '../encoding.js'
 import { HooklineError, WebhookVerificationError } from '../errors.js'
 import { type HeadersInput, headerReader, headersToRecord } from '../headers.js'
 import { getScheme } from '../schemes/registry.js'
@@ -16,10 +16,20 @@ import { type FastifyReceiverPlugin, fastifyPlugin } from './fastify.js'
 import { HandlerQueue, type QueueOptions } from './handler-queue.js'
 import { type IdempotencyStore, MemoryIdempotencyStore } from './idempotency-store.js'
 import { type NodeHandler, nodeHandler } from './node.js'
+import { parsePayload } from './parse-payload.js'
 import { jsonResponse, problemResponse, type ReceiverResponse } from './responses.js'
 import { type FetchHandler, fetchHandler } from './web.js'
 
-/** A verified webhook, as the handler receives it. */
+/**
+ * A verified webhook, as the handler receives it.
+ *
+ * @example
+ * ```ts
+ * const handler = async (event: WebhookEvent<{ type: string }>) => {
+ *   if (event.payload.type === 'order.shipped') await notify(event.id)
+ * }
+ * ```
+ */
 export interface WebhookEvent<T = unknown> {
   /** The scheme's message id (`webhook-id`, `X-GitHub-Delivery`, Stripe event id…), when it has one. */
   id: string | undefined
@@ -45,7 +55,17 @@ export interface IdempotencyOptions {
   maxEntries?: number
 }
 
-/** Options of {@link createReceiver}. */
+/**
+ * Options of {@link createReceiver}.
+ *
+ * @example
+ * ```ts
+ * const options: ReceiverOptions = {
+ *   scheme: 'stripe', secret: process.env.STRIPE_WEBHOOK_SECRET!, handler,
+ *   queue: { concurrency: 4, maxAttempts: 5 }, idempotency: { ttlSeconds: 3 * 86_400 },
+ * }
+ * ```
+ */
 export interface ReceiverOptions<T = unknown> extends HmacSchemeOptions {
   scheme: SchemeName
   secret: SecretInput
@@ -79,7 +99,15 @@ export interface ReceiverRequest {
   body: Payload
 }
 
-/** What `createReceiver` returns: the core plus one adapter per framework. */
+/**
+ * What `createReceiver` returns: the core plus one adapter per framework.
+ *
+ * @example
+ * ```ts
+ * app.post('/webhooks/github', receiver.node) // Express, before express.json()
+ * process.on('SIGTERM', () => receiver.idle().then(() => process.exit(0)))
+ * ```
+ */
 export interface Receiver {
   /** The framework-neutral core: verify, dedupe, queue, and the response to send. */
   receive(request: ReceiverRequest): Promise<ReceiverResponse>
@@ -102,10 +130,14 @@ const RETRY_AFTER_SECONDS = '5'
 
 function defaultOnError(error: unknown, event: WebhookEvent | undefined): void {
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'
-  console.error(`[hookline] webhook handler failed (id ${event?.id ?? 'unknown'}, ${event?.attempt ?? 0} attempts): ${reason}`)
+  console.error(
+    `[hookline] webhook handler failed (id ${event?.id ?? 'unknown'}, ${event?.attempt ?? 0} attempts): ${reason}`,
+  )
 }
 
-function idempotencyConfig(option: ReceiverOptions['idempotency']): { store: IdempotencyStore; ttlSeconds: number } | undefined {
+function idempotencyConfig(
+  option: ReceiverOptions['idempotency'],
+): { store: IdempotencyStore; ttlSeconds: number } | undefined {
   if (option === false) return undefined
   if (option && 'claim' in option && typeof option.claim === 'function') {
     return { store: option, ttlSeconds: DEFAULT_TTL_SECONDS }
@@ -115,27 +147,6 @@ function idempotencyConfig(option: ReceiverOptions['idempotency']): { store: Ide
   return {
     store: options.store ?? new MemoryIdempotencyStore(maxEntries === undefined ? {} : { maxEntries }),
     ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-  }
-}
-
-/** Parses the body for the handler: JSON, form fields, or text. `undefined` when JSON is unparseable. */
-function parsePayload(body: Payload, contentType: string | undefined): { value: unknown } | undefined {
-  const text = payloadText(body)
-  const type = (contentType ?? '').toLowerCase()
-  if (type.includes('application/x-www-form-urlencoded')) {
-    const fields: Record<string, string | string[]> = {}
-    for (const [name, value] of new URLSearchParams(text)) {
-      const existing = fields[name]
-      fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
-    }
-    return { value: fields }
-  }
-  const looksJson = type.includes('json') || (type === '' && /^\s*[[{]/.test(text))
-  if (!looksJson) return { value: text }
-  try {
-    return { value: JSON.parse(text) }
-  } catch {
-    return undefined
   }
 }
 
@@ -166,8 +177,14 @@ export function createReceiver<T = unknown>(options: ReceiverOptions<T>): Receiv
   const onError = options.onError ?? defaultOnError
   const dedupe = idempotencyConfig(options.idempotency)
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  const { handler, idempotency: _idempotency, queue: queueOption, onError: _onError, publicUrl, ...verifyOptions } =
-    options
+  const {
+    handler,
+    idempotency: _idempotency,
+    queue: queueOption,
+    onError: _onError,
+    publicUrl,
+    ...verifyOptions
+  } = options
   const report = (error: unknown, event: WebhookEvent<T> | undefined) => {
     try {
       onError(error, event)
@@ -193,9 +210,15 @@ export function createReceiver<T = unknown>(options: ReceiverOptions<T>): Receiv
     if (method === 'OPTIONS') {
       // CloudEvents webhook abuse protection handshake.
       const origin = header('webhook-request-origin')
-      if (origin) return { status: 200, headers: { 'webhook-allowed-origin': origin, allow: 'POST, OPTIONS' }, body: '' }
+      if (origin)
+        return {
+          status: 200,
+          headers: { 'webhook-allowed-origin': origin, allow: 'POST, OPTIONS' },
+          body: '',
+        }
     }
-    if (method !== 'POST') return problemResponse(405, 'method_not_allowed', 'Method not allowed', { allow: 'POST, OPTIONS' })
+    if (method !== 'POST')
+      return problemResponse(405, 'method_not_allowed', 'Method not allowed', { allow: 'POST, OPTIONS' })
     if (payloadBytes(request.body).length > maxBodyBytes) {
       return problemResponse(413, 'payload_too_large', 'Payload too large')
     }
@@ -213,13 +236,21 @@ export function createReceiver<T = unknown>(options: ReceiverOptions<T>): Receiv
         return problemResponse(401, error.code, 'Webhook verification failed')
       }
       report(error, undefined)
-      return problemResponse(500, error instanceof HooklineError ? error.code : 'receiver_error', 'Receiver misconfigured')
+      return problemResponse(
+        500,
+        error instanceof HooklineError ? error.code : 'receiver_error',
+        'Receiver misconfigured',
+      )
     }
 
     const parsed = parsePayload(request.body, header('content-type'))
     if (!parsed) return problemResponse(400, 'unparseable_body', 'Body is not valid JSON')
     const payload = parsed.value as Record<string, unknown>
-    if (options.scheme === 'slack' && payload?.type === 'url_verification' && typeof payload.challenge === 'string') {
+    if (
+      options.scheme === 'slack' &&
+      payload?.type === 'url_verification' &&
+      typeof payload.challenge === 'string'
+    ) {
       return jsonResponse(200, { challenge: payload.challenge })
     }
 
@@ -254,16 +285,12 @@ export function createReceiver<T = unknown>(options: ReceiverOptions<T>): Receiv
     return jsonResponse(200, { ok: true })
   }
 
-  const receiver: Receiver = {
-    receive,
-    maxBodyBytes,
+  const core = { receive, maxBodyBytes }
+  return {
+    ...core,
     idle: () => queue?.idle() ?? Promise.resolve(),
-    node: undefined as unknown as NodeHandler,
-    fetch: undefined as unknown as FetchHandler,
-    fastify: undefined as unknown as FastifyReceiverPlugin,
+    node: nodeHandler(core),
+    fetch: fetchHandler(core),
+    fastify: fastifyPlugin(core),
   }
-  receiver.node = nodeHandler(receiver)
-  receiver.fetch = fetchHandler(receiver)
-  receiver.fastify = fastifyPlugin(receiver)
-  return receiver
 }

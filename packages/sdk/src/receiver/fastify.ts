@@ -31,10 +31,20 @@ export interface FastifyInstanceLike {
   addContentTypeParser(
     contentType: string,
     options: { parseAs: 'buffer'; bodyLimit: number },
-    parser: (request: never, body: Uint8Array | string, done: (error: Error | null, body?: unknown) => void) => void,
+    parser: (
+      request: never,
+      body: Uint8Array | string,
+      done: (error: Error | null, body?: unknown) => void,
+    ) => void,
   ): void
-  post(path: string, handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>): void
-  options(path: string, handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>): void
+  post(
+    path: string,
+    handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>,
+  ): void
+  options(
+    path: string,
+    handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>,
+  ): void
 }
 
 /** Options of the Fastify plugin: the route path inside the plugin's prefix (default `/`). */
@@ -43,7 +53,10 @@ export interface FastifyReceiverOptions {
 }
 
 /** `app.register(receiver.fastify, { path: '/webhooks' })`. */
-export type FastifyReceiverPlugin = (instance: FastifyInstanceLike, options: FastifyReceiverOptions) => Promise<void>
+export type FastifyReceiverPlugin = (
+  instance: FastifyInstanceLike,
+  options: FastifyReceiverOptions,
+) => Promise<void>
 
 const fastifyFunctions: AdapterFunctions<FastifyRequestLike, FastifyReplyLike, FastifyReplyLike> = {
   readRequest: (request) => ({
@@ -54,7 +67,8 @@ const fastifyFunctions: AdapterFunctions<FastifyRequestLike, FastifyReplyLike, F
   // The content-type parser below already buffered (and size-limited) the body.
   readRawBody: async (request) =>
     request.body instanceof Uint8Array || typeof request.body === 'string' ? request.body : '',
-  sendResponse: (response, reply) => reply.code(response.status).headers(response.headers).send(response.body),
+  sendResponse: (response, reply) =>
+    reply.code(response.status).headers(response.headers).send(response.body),
 }
 
 /**
@@ -70,8 +84,10 @@ export function fastifyPlugin(receiver: ReceiverCore): FastifyReceiverPlugin {
   return async (instance, options) => {
     const path = options.path ?? '/'
     instance.removeAllContentTypeParsers()
-    instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: receiver.maxBodyBytes }, (_request, body, done) =>
-      done(null, body),
+    instance.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: receiver.maxBodyBytes },
+      (_request, body, done) => done(null, body),
     )
     instance.post(path, handle)
     instance.options(path, handle)

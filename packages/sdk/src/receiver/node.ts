@@ -5,7 +5,13 @@
  */
 
 import { concatBytes, type Payload, utf8Encode } from '../encoding.js'
-import { type AdapterFunctions, BodyUnavailableError, createAdapter, PayloadTooLargeError, type ReceiverCore } from './adapter.js'
+import {
+  type AdapterFunctions,
+  BodyUnavailableError,
+  createAdapter,
+  PayloadTooLargeError,
+  type ReceiverCore,
+} from './adapter.js'
 
 /** The parts of node's `IncomingMessage` (or Express's `Request`) the adapter uses. */
 export interface NodeRequestLike extends AsyncIterable<unknown> {
@@ -16,7 +22,8 @@ export interface NodeRequestLike extends AsyncIterable<unknown> {
   headers: Record<string, string | string[] | undefined>
   body?: unknown
   readableEnded?: boolean
-  socket?: { encrypted?: boolean } | null
+  /** A TLS socket has `encrypted: true`. */
+  socket?: object | null
 }
 
 /** The parts of node's `ServerResponse` (or Express's `Response`) the adapter uses. */
@@ -26,7 +33,11 @@ export interface NodeResponseLike {
 }
 
 /** A node:http request listener and Express handler. */
-export type NodeHandler = (request: NodeRequestLike, response: NodeResponseLike, next?: unknown) => Promise<void>
+export type NodeHandler = (
+  request: NodeRequestLike,
+  response: NodeResponseLike,
+  next?: unknown,
+) => Promise<void>
 
 async function readNodeBody(request: NodeRequestLike, maxBytes: number): Promise<Payload> {
   const { body } = request
@@ -47,7 +58,9 @@ async function readNodeBody(request: NodeRequestLike, maxBytes: number): Promise
 
 const nodeFunctions: AdapterFunctions<NodeRequestLike, NodeResponseLike, void> = {
   readRequest(request) {
-    const protocol = request.socket?.encrypted ? 'https' : 'http'
+    const protocol = (request.socket as { encrypted?: boolean } | null | undefined)?.encrypted
+      ? 'https'
+      : 'http'
     const host = request.headers.host ?? 'localhost'
     const path = request.originalUrl ?? request.url ?? '/'
     return { method: request.method ?? 'GET', url: `${protocol}://${host}${path}`, headers: request.headers }

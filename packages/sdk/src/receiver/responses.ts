@@ -10,7 +10,11 @@ export interface ReceiverResponse {
   body: string
 }
 
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): ReceiverResponse {
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ReceiverResponse {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }
 }
 

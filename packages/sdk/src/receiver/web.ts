@@ -32,7 +32,10 @@ const webFunctions: AdapterFunctions<Request, undefined, Response> = {
   readRequest: (request) => ({ method: request.method, url: request.url, headers: request.headers }),
   readRawBody: readWebBody,
   sendResponse: (response) =>
-    new Response(response.body === '' ? null : response.body, { status: response.status, headers: response.headers }),
+    new Response(response.body === '' ? null : response.body, {
+      status: response.status,
+      headers: response.headers,
+    }),
 }
 
 /**

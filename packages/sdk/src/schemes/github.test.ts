@@ -13,7 +13,12 @@ const vector = {
 
 describe('github', () => {
   it('signs the documented vector and sets the delivery id', async () => {
-    const headers = await sign({ scheme: 'github', secret: vector.secret, payload: vector.payload, id: 'd-1' })
+    const headers = await sign({
+      scheme: 'github',
+      secret: vector.secret,
+      payload: vector.payload,
+      id: 'd-1',
+    })
     expect(headers).toEqual({ 'x-hub-signature-256': vector.signature, 'x-github-delivery': 'd-1' })
   })
 
@@ -22,7 +27,10 @@ describe('github', () => {
       scheme: 'github',
       secret: vector.secret,
       payload: vector.payload,
-      headers: { 'X-Hub-Signature-256': vector.signature, 'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' },
+      headers: {
+        'X-Hub-Signature-256': vector.signature,
+        'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
     })
     expect(result).toEqual({ id: '72d3162e-cc78-11e3-81ab-4c9367dc0958' })
   })
@@ -33,8 +41,9 @@ describe('github', () => {
     const ours = await sign({ scheme: 'github', secret, payload })
     expect(await octokitVerify(secret, payload, ours['x-hub-signature-256'] ?? '')).toBe(true)
     const theirs = await octokitSign(secret, payload)
-    await expect(verify({ scheme: 'github', secret, payload, headers: { 'x-hub-signature-256': theirs } })).resolves
-      .toEqual({})
+    await expect(
+      verify({ scheme: 'github', secret, payload, headers: { 'x-hub-signature-256': theirs } }),
+    ).resolves.toEqual({})
   })
 
   it('accepts upper-case hex and rotation lists', async () => {
@@ -58,7 +67,11 @@ describe('github', () => {
       leaks,
     )
     const headers = { 'x-hub-signature-256': vector.signature }
-    await expectVerificationError(verify({ ...base, payload: 'Hello, World?', headers }), 'bad_signature', leaks)
+    await expectVerificationError(
+      verify({ ...base, payload: 'Hello, World?', headers }),
+      'bad_signature',
+      leaks,
+    )
     await expectVerificationError(verify({ ...base, secret: 'nope', headers }), 'bad_signature', leaks)
     await expectVerificationError(
       verify({ ...base, headers: { 'x-hub-signature-256': 'sha256=abc' } }),

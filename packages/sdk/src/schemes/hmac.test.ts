@@ -53,7 +53,9 @@ describe('hmac (generic)', () => {
     } as const
     const payload = new TextEncoder().encode('{"a":1}')
     const headers = await sign({ ...options, payload, id: 'm-1', timestamp: 1700000000 })
-    const oracle = createHmac('sha512', Buffer.from('secret-bytes')).update('m-1:1700000000:{"a":1}').digest('base64')
+    const oracle = createHmac('sha512', Buffer.from('secret-bytes'))
+      .update('m-1:1700000000:{"a":1}')
+      .digest('base64')
     expect(headers).toEqual({
       'x-acme-signature': `sha512=${oracle}`,
       'x-acme-timestamp': '1700000000',
@@ -63,13 +65,21 @@ describe('hmac (generic)', () => {
       id: 'm-1',
       timestamp: 1700000000,
     })
-    await expectVerificationError(verify({ ...options, payload, headers, now: 1700000301 }), 'timestamp_out_of_range')
+    await expectVerificationError(
+      verify({ ...options, payload, headers, now: 1700000301 }),
+      'timestamp_out_of_range',
+    )
     await expectVerificationError(
       verify({ ...options, payload, headers: { ...headers, 'x-acme-id': 'm-2' }, now: 1700000000 }),
       'bad_signature',
     )
     await expectVerificationError(
-      verify({ ...options, payload, headers: { ...headers, 'x-acme-timestamp': undefined }, now: 1700000000 }),
+      verify({
+        ...options,
+        payload,
+        headers: { ...headers, 'x-acme-timestamp': undefined },
+        now: 1700000000,
+      }),
       'missing_header',
     )
   })
@@ -92,15 +102,17 @@ describe('hmac (generic)', () => {
       verify({ ...base, headers: { 'x-webhook-signature': `sha256=${'é'.repeat(64)}` } }),
       'bad_signature',
     )
-    await expectVerificationError(verify({ ...base, headers: { 'x-webhook-signature': rfc.sha256 } }), 'malformed_header', [
-      rfc.key,
-    ])
+    await expectVerificationError(
+      verify({ ...base, headers: { 'x-webhook-signature': rfc.sha256 } }),
+      'malformed_header',
+      [rfc.key],
+    )
   })
 
   it('rejects invalid options as programming errors', async () => {
-    await expect(sign({ scheme: 'hmac', secret: 'k', payload: 'x', template: '{timestamp}' })).rejects.toThrow(
-      TypeError,
-    )
+    await expect(
+      sign({ scheme: 'hmac', secret: 'k', payload: 'x', template: '{timestamp}' }),
+    ).rejects.toThrow(TypeError)
     await expect(
       sign({ scheme: 'hmac', secret: 'k', payload: 'x', algorithm: 'md5' as unknown as 'sha1' }),
     ).rejects.toThrow(TypeError)

@@ -91,7 +91,11 @@ interface TemplateValues {
 }
 
 /** The signed content: the template with its placeholders filled, `{body}` as the raw bytes. */
-export function renderTemplate(template: string, values: TemplateValues, payload: Payload): Uint8Array | string {
+export function renderTemplate(
+  template: string,
+  values: TemplateValues,
+  payload: Payload,
+): Uint8Array | string {
   const fill = (text: string) =>
     text.replace(/\{(id|timestamp|url)\}/g, (_, name: keyof TemplateValues) => values[name] ?? '')
   const bodyAt = template.indexOf('{body}')
@@ -149,7 +153,11 @@ export async function verifyHmac(config: HmacConfig, context: VerifyContext): Pr
   const id = config.idHeader ? context.header(config.idHeader) : undefined
   if (id !== undefined) result.id = id
 
-  const content = renderTemplate(config.template, { id, timestamp: timestampText, url: context.url }, context.payload)
+  const content = renderTemplate(
+    config.template,
+    { id, timestamp: timestampText, url: context.url },
+    context.payload,
+  )
   let matched = false
   for (const secret of context.secrets) {
     matched = timingSafeEqualText(await hmacSignature(config, secret, content), received) || matched

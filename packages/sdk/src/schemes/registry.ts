@@ -24,9 +24,17 @@ const schemes: Record<SchemeName, WebhookScheme> = {
   hmac: genericHmac,
 }
 
-/** Every scheme name `sign` and `verify` accept. */
+/**
+ * Every scheme name `sign` and `verify` accept.
+ *
+ * @example
+ * ```ts
+ * if (!SCHEME_NAMES.includes(input as SchemeName)) throw new Error('unknown scheme')
+ * ```
+ */
 export const SCHEME_NAMES: readonly SchemeName[] = Object.freeze(Object.keys(schemes) as SchemeName[])
 
+/** The implementation of a scheme; `UnsupportedSchemeError` for an unknown name. */
 export function getScheme(name: unknown): WebhookScheme {
   const scheme =
     typeof name === 'string' && Object.hasOwn(schemes, name) ? schemes[name as SchemeName] : undefined

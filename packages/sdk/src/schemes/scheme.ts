@@ -37,6 +37,12 @@ export interface WebhookScheme {
   verify(context: VerifyContext): Promise<VerifiedWebhook>
 }
 
+/**
+ * Signature entries considered per header. Rotation needs two; the cap stops a forged header
+ * with thousands of entries from costing thousands of HMACs or Ed25519 checks.
+ */
+export const MAX_SIGNATURES_PER_HEADER = 10
+
 /** The Standard Webhooks, Stripe and Slack window: five minutes. */
 export const DEFAULT_TOLERANCE_SECONDS = 300
 

@@ -11,7 +11,12 @@ const expected = createHmac('sha256', secret).update(payload).digest('base64')
 
 describe('shopify', () => {
   it('signs base64 HMAC-SHA256 over the raw body', async () => {
-    const headers = await sign({ scheme: 'shopify', secret, payload, id: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' })
+    const headers = await sign({
+      scheme: 'shopify',
+      secret,
+      payload,
+      id: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+    })
     expect(headers).toEqual({
       'x-shopify-hmac-sha256': expected,
       'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
@@ -31,12 +36,17 @@ describe('shopify', () => {
   it('is case-sensitive for base64 and rejects tampering', async () => {
     const base = { scheme: 'shopify', secret, payload } as const
     const flipped = expected.replace(/[a-z]/, (c) => c.toUpperCase())
-    await expectVerificationError(verify({ ...base, headers: { 'x-shopify-hmac-sha256': flipped } }), 'bad_signature', [
-      secret,
-      expected,
-    ])
     await expectVerificationError(
-      verify({ ...base, payload: payload.replace('jon', 'eve'), headers: { 'x-shopify-hmac-sha256': expected } }),
+      verify({ ...base, headers: { 'x-shopify-hmac-sha256': flipped } }),
+      'bad_signature',
+      [secret, expected],
+    )
+    await expectVerificationError(
+      verify({
+        ...base,
+        payload: payload.replace('jon', 'eve'),
+        headers: { 'x-shopify-hmac-sha256': expected },
+      }),
       'bad_signature',
     )
     await expectVerificationError(verify({ ...base, headers: {} }), 'missing_header')

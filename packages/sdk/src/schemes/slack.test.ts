@@ -26,23 +26,41 @@ describe('slack', () => {
   })
 
   it('verifies the documented example within the window', async () => {
-    const base = { scheme: 'slack', secret: vector.secret, payload: vector.payload, headers: vectorHeaders } as const
-    await expect(verify({ ...base, now: vector.timestamp + 300 })).resolves.toEqual({ timestamp: vector.timestamp })
+    const base = {
+      scheme: 'slack',
+      secret: vector.secret,
+      payload: vector.payload,
+      headers: vectorHeaders,
+    } as const
+    await expect(verify({ ...base, now: vector.timestamp + 300 })).resolves.toEqual({
+      timestamp: vector.timestamp,
+    })
     await expect(verify({ ...base, now: vector.timestamp - 300 })).resolves.toBeDefined()
     await expectVerificationError(verify({ ...base, now: vector.timestamp + 301 }), 'timestamp_out_of_range')
     await expectVerificationError(verify({ ...base, now: vector.timestamp - 301 }), 'timestamp_out_of_range')
   })
 
   it('returns the Events API event_id as id', async () => {
-    const payload = JSON.stringify({ type: 'event_callback', event_id: 'Ev0PV52K25', event: { type: 'message' } })
-    const headers = await sign({ scheme: 'slack', secret: vector.secret, payload })
-    await expect(verify({ scheme: 'slack', secret: vector.secret, payload, headers })).resolves.toMatchObject({
-      id: 'Ev0PV52K25',
+    const payload = JSON.stringify({
+      type: 'event_callback',
+      event_id: 'Ev0PV52K25',
+      event: { type: 'message' },
     })
+    const headers = await sign({ scheme: 'slack', secret: vector.secret, payload })
+    await expect(verify({ scheme: 'slack', secret: vector.secret, payload, headers })).resolves.toMatchObject(
+      {
+        id: 'Ev0PV52K25',
+      },
+    )
   })
 
   it('reports stable codes without leaking', async () => {
-    const base = { scheme: 'slack', secret: vector.secret, payload: vector.payload, now: vector.timestamp } as const
+    const base = {
+      scheme: 'slack',
+      secret: vector.secret,
+      payload: vector.payload,
+      now: vector.timestamp,
+    } as const
     const leaks = [vector.secret, vector.signature.slice(3)]
     await expectVerificationError(
       verify({ ...base, headers: { 'x-slack-signature': vector.signature } }),
@@ -54,7 +72,10 @@ describe('slack', () => {
       'malformed_header',
     )
     await expectVerificationError(
-      verify({ ...base, headers: { ...vectorHeaders, 'X-Slack-Signature': vector.signature.replace('v0=', 'v1=') } }),
+      verify({
+        ...base,
+        headers: { ...vectorHeaders, 'X-Slack-Signature': vector.signature.replace('v0=', 'v1=') },
+      }),
       'malformed_header',
       leaks,
     )

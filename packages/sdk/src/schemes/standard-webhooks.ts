@@ -11,6 +11,7 @@ import { InvalidSecretError, MalformedHeaderError, SignatureMismatchError } from
 import type { HeaderReader } from '../headers.js'
 import {
   checkTimestamp,
+  MAX_SIGNATURES_PER_HEADER,
   parseUnixSeconds,
   randomMessageId,
   requireHeader,
@@ -62,7 +63,7 @@ interface ParsedSignature {
 
 function parseSignatures(value: string): ParsedSignature[] {
   const parsed: ParsedSignature[] = []
-  for (const token of value.split(/\s+/)) {
+  for (const token of value.split(/\s+/, MAX_SIGNATURES_PER_HEADER)) {
     const comma = token.indexOf(',')
     if (comma <= 0 || comma === token.length - 1) continue
     parsed.push({ version: token.slice(0, comma), value: token.slice(comma + 1) })

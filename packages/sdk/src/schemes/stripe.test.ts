@@ -6,7 +6,11 @@ import { verify } from '../verify.js'
 
 const stripeClient = new Stripe('sk_test_not_used_for_network')
 const secret = 'whsec_test_7mJuPfZsBzc3JkIfrWvEC8ZXNb0KnTmZ'
-const payload = JSON.stringify({ id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'charge.succeeded' }, null, 2)
+const payload = JSON.stringify(
+  { id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', object: 'event', type: 'charge.succeeded' },
+  null,
+  2,
+)
 
 describe('stripe', () => {
   it('matches the HMAC-SHA256 of "t.body" keyed with the whole whsec_ string', async () => {
@@ -33,17 +37,25 @@ describe('stripe', () => {
 
   it("Stripe's test header passes our verify and yields the event id", async () => {
     const header = stripeClient.webhooks.generateTestHeaderString({ payload, secret })
-    const result = await verify({ scheme: 'stripe', secret, payload, headers: { 'Stripe-Signature': header } })
+    const result = await verify({
+      scheme: 'stripe',
+      secret,
+      payload,
+      headers: { 'Stripe-Signature': header },
+    })
     expect(result.id).toBe('evt_1NG8Du2eZvKYlo2CUI79vXWy')
     expect(result.timestamp).toBe(Number(header.split(',')[0]?.slice(2)))
   })
 
   it('accepts any matching v1 entry and ignores v0 and unknown entries', async () => {
     const timestamp = nowSeconds()
-    const good = stripeClient.webhooks.generateTestHeaderString({ payload, secret, timestamp }).split('v1=')[1]
+    const good = stripeClient.webhooks
+      .generateTestHeaderString({ payload, secret, timestamp })
+      .split('v1=')[1]
     const header = `t=${timestamp}, v0=${'0'.repeat(64)}, v1=${'a'.repeat(64)}, v1=${good?.toUpperCase()}, x9=zz`
-    await expect(verify({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': header } })).resolves
-      .toBeDefined()
+    await expect(
+      verify({ scheme: 'stripe', secret, payload, headers: { 'stripe-signature': header } }),
+    ).resolves.toBeDefined()
   })
 
   it('checks the 300 s window on both sides', async () => {
@@ -63,7 +75,10 @@ describe('stripe', () => {
     const leaks = [secret, signature]
     const base = { scheme: 'stripe', secret, payload } as const
     await expectVerificationError(verify({ ...base, headers: {} }), 'missing_header', leaks)
-    await expectVerificationError(verify({ ...base, headers: { 'stripe-signature': 'garbage' } }), 'malformed_header')
+    await expectVerificationError(
+      verify({ ...base, headers: { 'stripe-signature': 'garbage' } }),
+      'malformed_header',
+    )
     await expectVerificationError(
       verify({ ...base, headers: { 'stripe-signature': `t=${timestamp}` } }),
       'malformed_header',
@@ -72,7 +87,11 @@ describe('stripe', () => {
       verify({ ...base, headers: { 'stripe-signature': `t=abc,v1=${signature}` } }),
       'malformed_header',
     )
-    await expectVerificationError(verify({ ...base, payload: `${payload}\n`, headers }), 'bad_signature', leaks)
+    await expectVerificationError(
+      verify({ ...base, payload: `${payload}\n`, headers }),
+      'bad_signature',
+      leaks,
+    )
     await expectVerificationError(verify({ ...base, secret: 'whsec_wrong', headers }), 'bad_signature', leaks)
   })
 })

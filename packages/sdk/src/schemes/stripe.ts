@@ -5,11 +5,18 @@
  * is the idempotency key.
  */
 
-import { hexEncode, payloadText, prefixedPayload, utf8Encode } from '../encoding.js'
 import { hmac, timingSafeEqualText } from '../crypto.js'
+import { hexEncode, payloadText, prefixedPayload, utf8Encode } from '../encoding.js'
 import { MalformedHeaderError, SignatureMismatchError } from '../errors.js'
 import type { VerifiedWebhook } from '../types.js'
-import { checkTimestamp, jsonStringField, parseUnixSeconds, requireHeader, type WebhookScheme } from './scheme.js'
+import {
+  checkTimestamp,
+  jsonStringField,
+  MAX_SIGNATURES_PER_HEADER,
+  parseUnixSeconds,
+  requireHeader,
+  type WebhookScheme,
+} from './scheme.js'
 
 const HEADER = 'stripe-signature'
 
@@ -26,7 +33,8 @@ function parseHeader(value: string): { timestampText: string; signatures: string
     const key = item.slice(0, equals).trim()
     const entry = item.slice(equals + 1).trim()
     if (key === 't') timestampText = entry
-    else if (key === 'v1') signatures.push(entry.toLowerCase())
+    else if (key === 'v1' && signatures.length < MAX_SIGNATURES_PER_HEADER)
+      signatures.push(entry.toLowerCase())
   }
   if (timestampText === undefined || signatures.length === 0) {
     throw new MalformedHeaderError(HEADER, 'expected "t=<timestamp>,v1=<signature>"')

@@ -21,9 +21,20 @@ const formBody = new URLSearchParams(vector.params).toString()
 
 describe('twilio', () => {
   it('signs the documented example from params or from the form body', async () => {
-    const fromParams = await sign({ scheme: 'twilio', secret: vector.authToken, payload: '', url: vector.url, params: vector.params })
+    const fromParams = await sign({
+      scheme: 'twilio',
+      secret: vector.authToken,
+      payload: '',
+      url: vector.url,
+      params: vector.params,
+    })
     expect(fromParams).toEqual({ 'x-twilio-signature': vector.signature })
-    const fromBody = await sign({ scheme: 'twilio', secret: vector.authToken, payload: formBody, url: vector.url })
+    const fromBody = await sign({
+      scheme: 'twilio',
+      secret: vector.authToken,
+      payload: formBody,
+      url: vector.url,
+    })
     expect(fromBody['x-twilio-signature']).toBe(vector.signature)
   })
 
@@ -39,22 +50,42 @@ describe('twilio', () => {
   })
 
   it('matches getExpectedTwilioSignature, including repeated and unicode parameters', async () => {
-    const params = { Body: 'héllo + wörld', MediaUrl: ['https://b.example/2', 'https://a.example/1'], From: '+1' }
+    const params = {
+      Body: 'héllo + wörld',
+      MediaUrl: ['https://b.example/2', 'https://a.example/1'],
+      From: '+1',
+    }
     const url = 'https://example.com/sms'
     const theirs = twilioLibrary.getExpectedTwilioSignature('token', url, params)
     const ours = await sign({ scheme: 'twilio', secret: 'token', payload: '', url, params })
     expect(ours['x-twilio-signature']).toBe(theirs)
-    const body = 'Body=h%C3%A9llo+%2B+w%C3%B6rld&MediaUrl=https%3A%2F%2Fb.example%2F2&MediaUrl=https%3A%2F%2Fa.example%2F1&From=%2B1'
+    const body =
+      'Body=h%C3%A9llo+%2B+w%C3%B6rld&MediaUrl=https%3A%2F%2Fb.example%2F2&MediaUrl=https%3A%2F%2Fa.example%2F1&From=%2B1'
     await expect(
-      verify({ scheme: 'twilio', secret: 'token', payload: body, url, headers: { 'x-twilio-signature': theirs } }),
+      verify({
+        scheme: 'twilio',
+        secret: 'token',
+        payload: body,
+        url,
+        headers: { 'x-twilio-signature': theirs },
+      }),
     ).resolves.toEqual({})
   })
 
   it('our signature passes validateRequest, and the port variants match both ways', async () => {
-    const ours = await sign({ scheme: 'twilio', secret: 'token', payload: formBody, url: 'https://example.com:443/voice' })
+    const ours = await sign({
+      scheme: 'twilio',
+      secret: 'token',
+      payload: formBody,
+      url: 'https://example.com:443/voice',
+    })
     const signature = ours['x-twilio-signature'] ?? ''
-    expect(twilioLibrary.validateRequest('token', signature, 'https://example.com:443/voice', vector.params)).toBe(true)
-    expect(twilioLibrary.validateRequest('token', signature, 'https://example.com/voice', vector.params)).toBe(true)
+    expect(
+      twilioLibrary.validateRequest('token', signature, 'https://example.com:443/voice', vector.params),
+    ).toBe(true)
+    expect(
+      twilioLibrary.validateRequest('token', signature, 'https://example.com/voice', vector.params),
+    ).toBe(true)
     await expect(
       verify({
         scheme: 'twilio',
@@ -75,7 +106,9 @@ describe('twilio', () => {
     expect(twilioLibrary.validateRequestWithBody('token', signature, url, body)).toBe(true)
     const theirs = twilioLibrary.getExpectedTwilioSignature('token', url, {})
     const headers = { 'x-twilio-signature': theirs }
-    await expect(verify({ scheme: 'twilio', secret: 'token', payload: body, url, headers })).resolves.toEqual({})
+    await expect(verify({ scheme: 'twilio', secret: 'token', payload: body, url, headers })).resolves.toEqual(
+      {},
+    )
     await expectVerificationError(
       verify({ scheme: 'twilio', secret: 'token', payload: body.replace('joined', 'left'), url, headers }),
       'bad_signature',
@@ -84,13 +117,19 @@ describe('twilio', () => {
 
   it('supports HMAC_SHA256 signature settings', async () => {
     const url = 'https://example.com/sms'
-    const ours = await sign({ scheme: 'twilio', secret: 'shared', payload: formBody, url, algorithm: 'sha256' })
+    const ours = await sign({
+      scheme: 'twilio',
+      secret: 'shared',
+      payload: formBody,
+      url,
+      algorithm: 'sha256',
+    })
     expect(ours['x-twilio-webhooks-signature-settings']).toBe('algorithm=HMAC_SHA256')
     const theirs = twilioLibrary.getExpectedTwilioSignature('shared', url, vector.params, 'HMAC_SHA256')
     expect(ours['x-twilio-signature']).toBe(theirs)
-    await expect(verify({ scheme: 'twilio', secret: 'shared', payload: formBody, url, headers: ours })).resolves.toEqual(
-      {},
-    )
+    await expect(
+      verify({ scheme: 'twilio', secret: 'shared', payload: formBody, url, headers: ours }),
+    ).resolves.toEqual({})
   })
 
   it('reports stable codes without leaking', async () => {
@@ -98,7 +137,11 @@ describe('twilio', () => {
     const leaks = [vector.signature]
     await expectVerificationError(verify({ ...base, headers: {} }), 'missing_header')
     await expectVerificationError(
-      verify({ ...base, url: 'https://mycompany.com/other.php', headers: { 'x-twilio-signature': vector.signature } }),
+      verify({
+        ...base,
+        url: 'https://mycompany.com/other.php',
+        headers: { 'x-twilio-signature': vector.signature },
+      }),
       'bad_signature',
       leaks,
     )
@@ -110,7 +153,10 @@ describe('twilio', () => {
     await expectVerificationError(
       verify({
         ...base,
-        headers: { 'x-twilio-signature': vector.signature, 'x-twilio-webhooks-signature-settings': 'algorithm=MD5' },
+        headers: {
+          'x-twilio-signature': vector.signature,
+          'x-twilio-webhooks-signature-settings': 'algorithm=MD5',
+        },
       }),
       'malformed_header',
     )

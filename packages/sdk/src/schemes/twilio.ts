@@ -8,9 +8,10 @@
  * `I-Twilio-Idempotency-Token` is the idempotency key.
  */
 
-import { base64Encode, hexEncode, payloadBytes, payloadText, utf8Encode } from '../encoding.js'
 import { type HashName, hmac, sha256, timingSafeEqualText } from '../crypto.js'
+import { base64Encode, hexEncode, payloadBytes, payloadText, utf8Encode } from '../encoding.js'
 import { MalformedHeaderError, SignatureMismatchError } from '../errors.js'
+import { parseFormParams } from '../form.js'
 import type { FormParams, VerifiedWebhook } from '../types.js'
 import { requireHeader, type WebhookScheme } from './scheme.js'
 
@@ -27,18 +28,6 @@ export function twilioSignedContent(url: string, params: FormParams): string {
     else if (value) for (const item of [...new Set(value)].sort()) content += name + item
   }
   return content
-}
-
-/** Form parameters of an `application/x-www-form-urlencoded` body. */
-export function parseFormParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {}
-  for (const [name, value] of new URLSearchParams(body)) {
-    const existing = params[name]
-    if (existing === undefined) params[name] = value
-    else if (typeof existing === 'string') params[name] = [existing, value]
-    else existing.push(value)
-  }
-  return params
 }
 
 function hashOf(settings: string | undefined): HashName {
@@ -96,7 +85,8 @@ function bodyHashParam(url: string): string | undefined {
 }
 
 function requireUrl(url: string | undefined): string {
-  if (!url) throw new TypeError('Twilio signatures cover the request URL: pass `url` (the public URL Twilio called)')
+  if (!url)
+    throw new TypeError('Twilio signatures cover the request URL: pass `url` (the public URL Twilio called)')
   return url
 }
 
@@ -106,7 +96,9 @@ export const twilio: WebhookScheme = {
   async sign(context) {
     const url = requireUrl(context.url)
     const hash: HashName = context.options.algorithm === 'sha256' ? 'SHA-256' : 'SHA-1'
-    const params = url.includes('bodySHA256') ? {} : (context.params ?? parseFormParams(payloadText(context.payload)))
+    const params = url.includes('bodySHA256')
+      ? {}
+      : (context.params ?? parseFormParams(payloadText(context.payload)))
     const [secret = ''] = context.secrets
     const headers: Record<string, string> = {
       [SIGNATURE_HEADER]: await twilioSignature(hash, secret, twilioSignedContent(url, params)),

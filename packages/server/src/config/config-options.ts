@@ -164,6 +164,13 @@ export const SERVE_OPTIONS = {
     help: 'disable an endpoint that has failed without a success for this long',
     parse: positiveDuration,
   }),
+  dedupeTtlMs: option({
+    flag: 'dedupe-ttl',
+    env: 'HOOKLINE_DEDUPE_TTL',
+    defaultValue: '7d',
+    help: 'how long inbound dedupe keys are remembered (providers retry for days)',
+    parse: positiveDuration,
+  }),
   deliveryConcurrency: option({
     flag: 'delivery-concurrency',
     env: 'HOOKLINE_DELIVERY_CONCURRENCY',

@@ -22,6 +22,7 @@ export interface Config {
   logLevel: LogLevel
   disableFailingAfterMs: number
   deliveryConcurrency: number
+  dedupeTtlMs: number
   /** Where generated files (the SQLite database, the encryption key) live. */
   dataDir: string
 }
@@ -92,6 +93,7 @@ export function loadConfig(env: Env, argv: readonly string[]): Readonly<Config> 
     logLevel: values.logLevel as LogLevel,
     disableFailingAfterMs: values.disableFailingAfterMs as number,
     deliveryConcurrency: values.deliveryConcurrency as number,
+    dedupeTtlMs: values.dedupeTtlMs as number,
     dataDir,
   })
 }

@@ -25,6 +25,10 @@ export interface HooklineEvent {
   /** ISO 8601, set by Hookline when the event is accepted. */
   timestamp: string
   data: unknown
+  /** The source it came in through (inbound events only). Not part of the delivered body. */
+  source?: string
+  /** Provider headers kept from the inbound request (ids, topic; never signatures). */
+  headers?: Record<string, string>
 }
 
 export interface EventType {
@@ -83,4 +87,67 @@ export interface Attempt {
 export interface Page<T> {
   data: T[]
   nextCursor: string | null
+}
+
+/** Where a part of an inbound request is read from: a header, or a JSON pointer into the body. */
+export type RequestValueRule = { header: string } | { pointer: string }
+
+/** Schemes a source verifies with; `none` only when chosen explicitly. */
+export type SourceScheme =
+  | 'standard-webhooks'
+  | 'stripe'
+  | 'github'
+  | 'shopify'
+  | 'slack'
+  | 'twilio'
+  | 'hmac'
+  | 'none'
+
+/**
+ * How a source verifies requests. The secrets are sealed at rest like endpoint secrets and are
+ * never returned by the API; the other options are the SDK's `hmac` options and tolerances.
+ */
+export interface VerifierConfig {
+  scheme: SourceScheme
+  secrets: string[]
+  toleranceSeconds?: number
+  /** Public URL the provider signs (Twilio), when it differs from what Hookline sees behind a proxy. */
+  url?: string
+  header?: string
+  algorithm?: 'sha256' | 'sha512' | 'sha1'
+  encoding?: 'hex' | 'base64'
+  prefix?: string
+  timestampHeader?: string
+  idHeader?: string
+  template?: string
+  secretEncoding?: 'utf8' | 'hex' | 'base64'
+}
+
+export interface SourceStats {
+  accepted: number
+  duplicates: number
+  rejected: number
+  lastAcceptedAt: string | null
+  lastRejectedAt: string | null
+}
+
+export interface Source {
+  id: string
+  name: string
+  /** The verifier without its secrets. */
+  verifier: Omit<VerifierConfig, 'secrets'>
+  /** How to name events (`<name>.<type>`); null = the provider's default. */
+  eventType: RequestValueRule | null
+  /** Where the dedupe key comes from; null = the provider's default. */
+  idempotencyKey: RequestValueRule | null
+  stats: SourceStats
+  createdAt: string
+  updatedAt: string
+}
+
+/** One rejected inbound request, kept in a short log for operators. Never the body or signature. */
+export interface Rejection {
+  at: string
+  reason: string
+  sizeBytes: number
 }

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/load-config.js'
+import { InboundHandler } from '../inbound/inbound-handler.js'
 import type { Store } from '../store/store.js'
 import { createAuthenticator } from './auth.js'
 import type { RouteContext } from './context.js'
@@ -11,13 +12,15 @@ import { endpointRoutes } from './routes/endpoints.js'
 import { eventTypeRoutes } from './routes/event-types.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
+import { ingestRoutes } from './routes/ingest.js'
 import { openapiRoutes } from './routes/openapi.js'
+import { sourceRoutes } from './routes/sources.js'
 import { Problem } from './schemas.js'
 import { createRequestValidatorCompiler, EventDataValidator } from './validators.js'
 
 export interface ServerDependencies {
   store: Store
-  config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes' | 'apiKey'>
+  config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes' | 'apiKey' | 'dedupeTtlMs'>
   logger: Logger
 }
 
@@ -53,6 +56,15 @@ export async function createServer({ store, config, logger }: ServerDependencies
     if (request.url.startsWith('/v1/') || request.url === '/v1') await authenticate(request)
   })
 
+  // A POST without a body but with `content-type: application/json` (curl -H … -X POST) is an
+  // empty request, not broken JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString()
+    if (text === '') return done(null, undefined)
+    return parseJson(request, text, done)
+  })
+
   const context: RouteContext = { store, config, eventData: new EventDataValidator() }
   for (const routes of [
     healthRoutes,
@@ -61,8 +73,11 @@ export async function createServer({ store, config, logger }: ServerDependencies
     endpointRoutes,
     eventRoutes,
     deliveryRoutes,
+    sourceRoutes,
   ]) {
     routes(app, context)
   }
+  const inbound = new InboundHandler({ store, logger, dedupeTtlMs: config.dedupeTtlMs })
+  ingestRoutes(app, inbound, config.maxPayloadBytes)
   return app
 }

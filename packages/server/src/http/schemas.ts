@@ -141,6 +141,10 @@ export const Event = T.Object({
   type: T.String(),
   timestamp: T.String({ format: 'date-time' }),
   data: T.Unknown(),
+  source: T.Optional(T.String({ description: 'the inbound source it came through' })),
+  headers: T.Optional(
+    T.Record(T.String(), T.String(), { description: 'provider headers kept from the request' }),
+  ),
 })
 export const EventPage = page(Event)
 

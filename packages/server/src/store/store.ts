@@ -8,6 +8,10 @@ import type {
   EventType,
   HooklineEvent,
   Page,
+  Rejection,
+  RequestValueRule,
+  Source,
+  VerifierConfig,
 } from '../core/types.js'
 
 /**
@@ -71,6 +75,43 @@ export interface DeliveryQuery extends PageRequest {
   eventId?: string | undefined
 }
 
+export interface NewSource {
+  name: string
+  verifier: VerifierConfig
+  eventType?: RequestValueRule | undefined
+  idempotencyKey?: RequestValueRule | undefined
+}
+
+export interface SourcePatch {
+  verifier?: VerifierConfig | undefined
+  eventType?: RequestValueRule | null | undefined
+  idempotencyKey?: RequestValueRule | null | undefined
+}
+
+/** An accepted inbound webhook, to be stored as an event unless its dedupe key was seen. */
+export interface IngestRequest {
+  sourceId: string
+  sourceName: string
+  type: string
+  data: unknown
+  /** Null when the request carries no id: then it cannot be deduplicated. */
+  dedupeKey: string | null
+  /** Until when the key is remembered. */
+  dedupeUntilMs: number
+  headers: Record<string, string>
+}
+
+export interface IngestResult {
+  event: HooklineEvent
+  duplicate: boolean
+}
+
+export interface RejectionRecord {
+  atMs: number
+  reason: string
+  sizeBytes: number
+}
+
 export interface DeliveryWithAttempts extends Delivery {
   attempts: Attempt[]
 }
@@ -129,6 +170,23 @@ export interface Store {
   publish(request: PublishRequest): Promise<PublishResult>
   getEvent(id: string): Promise<HooklineEvent | null>
   listEvents(query: EventQuery): Promise<Page<HooklineEvent>>
+
+  // Sources (inbound)
+  createSource(input: NewSource): Promise<Source>
+  /** By id or name. */
+  getSource(idOrName: string): Promise<Source | null>
+  listSources(page: PageRequest): Promise<Page<Source>>
+  updateSource(idOrName: string, patch: SourcePatch): Promise<Source | null>
+  deleteSource(idOrName: string): Promise<boolean>
+  /** The source with its verifier secrets, for verifying a request. */
+  getSourceForIngest(name: string): Promise<{ source: Source; verifier: VerifierConfig } | null>
+  /** Stores the event (and its deliveries) and the dedupe key in one commit, or finds the duplicate. */
+  ingest(request: IngestRequest): Promise<IngestResult>
+  recordRejection(sourceId: string, rejection: RejectionRecord): Promise<void>
+  /** The most recent rejections of a source, newest first. */
+  listRejections(sourceId: string, limit: number): Promise<Rejection[]>
+  /** Forgets dedupe keys that expired before `nowMs`, at most `limit`; returns how many. */
+  pruneDedupeKeys(nowMs: number, limit: number): Promise<number>
 
   // Deliveries
   getDelivery(id: string): Promise<DeliveryWithAttempts | null>

@@ -10,6 +10,7 @@ const MIGRATIONS_DIR = resolve(
 )
 
 export type SqliteDatabase = Database.Database
+export type Statement = Database.Statement
 
 /**
  * Opens the database with the settings durability depends on: WAL so readers never block the

@@ -67,11 +67,18 @@ export interface EventRow {
   type: string
   timestamp: number
   body: string
+  source: string | null
+  headers: string | null
 }
 
 /** The stored body is the wire body `{id, type, timestamp, data}`, so it parses to the event. */
 export function toEvent(row: EventRow): HooklineEvent {
-  return JSON.parse(row.body) as HooklineEvent
+  const event = JSON.parse(row.body) as HooklineEvent
+  if (row.source !== null) {
+    event.source = row.source
+    event.headers = row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>)
+  }
+  return event
 }
 
 export interface DeliveryRow {

@@ -8,7 +8,18 @@ import {
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery } from '../store.js'
-import type { SqliteDatabase } from './open-database.js'
+import type { SqliteDatabase, Statement } from './open-database.js'
+
+/** An event to insert; `source` and `headers` only for events that came in through a source. */
+export interface NewEventRow {
+  type: string
+  data: unknown
+  nowMs: number
+  id?: string | undefined
+  idempotencyKey?: string | undefined
+  source?: string | undefined
+  headers?: Record<string, string> | undefined
+}
 
 interface ClaimRow {
   id: string
@@ -31,6 +42,8 @@ interface ClaimRow {
  * operations on top; this class holds what both publish and the dispatcher share.
  */
 export abstract class SqliteQueue {
+  /** Prepared statements by SQL text: preparing costs more than running a small query. */
+  private readonly statements = new Map<string, Statement>()
   /** Decrypted secrets by sealed value, so a busy endpoint is not decrypted on every claim. */
   private readonly secretCache = new Map<string, EndpointSecret[]>()
 
@@ -38,6 +51,15 @@ export abstract class SqliteQueue {
     protected readonly db: SqliteDatabase,
     protected readonly cipher: SecretCipher,
   ) {}
+
+  protected sql(text: string): Statement {
+    let statement = this.statements.get(text)
+    if (statement === undefined) {
+      statement = this.db.prepare(text)
+      this.statements.set(text, statement)
+    }
+    return statement
+  }
 
   /** Queues a write into the next group commit. */
   protected abstract write<T>(run: () => T): Promise<T>
@@ -48,21 +70,23 @@ export abstract class SqliteQueue {
    * Inserts an event and one pending delivery per subscribed endpoint. Runs inside a write, so
    * the event and its deliveries commit together: there is never an event nobody will deliver.
    */
-  protected insertEvent(
-    type: string,
-    data: unknown,
-    nowMs: number,
-    id: string = newId('evt', nowMs),
-    idempotencyKey?: string,
-  ): HooklineEvent {
+  protected insertEvent(input: NewEventRow): HooklineEvent {
+    const { type, data, nowMs, id = newId('evt', nowMs) } = input
     const event: HooklineEvent = { id, type, timestamp: new Date(nowMs).toISOString(), data }
     const body = JSON.stringify(event)
-    const { seq } = this.db
-      .prepare(
-        'INSERT INTO events (id, type, timestamp, body, idempotency_key) VALUES (?, ?, ?, ?, ?) RETURNING seq',
-      )
-      .get(id, type, nowMs, body, idempotencyKey ?? null) as { seq: number }
-    const insertDelivery = this.db.prepare(
+    const { seq } = this.sql(
+      `INSERT INTO events (id, type, timestamp, body, idempotency_key, source, headers)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+    ).get(
+      id,
+      type,
+      nowMs,
+      body,
+      input.idempotencyKey ?? null,
+      input.source ?? null,
+      input.headers === undefined ? null : JSON.stringify(input.headers),
+    ) as { seq: number }
+    const insertDelivery = this.sql(
       `INSERT INTO deliveries (id, event_seq, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
     )
@@ -71,7 +95,9 @@ export abstract class SqliteQueue {
         insertDelivery.run(newId('dlv', nowMs), seq, id, endpoint.id, nowMs, nowMs, nowMs)
       }
     }
-    return event
+    return input.source === undefined
+      ? event
+      : { ...event, source: input.source, headers: input.headers ?? {} }
   }
 
   protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {
@@ -89,23 +115,23 @@ export abstract class SqliteQueue {
    * are settled by their own attempt) and emits `endpoint.disabled`.
    */
   protected disableEndpoint(id: string, reason: DisabledEndpointData['reason'], nowMs: number): void {
-    const row = this.db.prepare('SELECT url, disabled FROM endpoints WHERE id = ?').get(id) as
+    const row = this.sql('SELECT url, disabled FROM endpoints WHERE id = ?').get(id) as
       | { url: string; disabled: number }
       | undefined
     if (!row || row.disabled === 1) return
-    this.db
-      .prepare('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?')
-      .run(reason, nowMs, id)
-    this.db
-      .prepare(
-        `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = 'endpoint disabled',
+    this.sql('UPDATE endpoints SET disabled = 1, disabled_reason = ?, updated_at = ? WHERE id = ?').run(
+      reason,
+      nowMs,
+      id,
+    )
+    this.sql(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = 'endpoint disabled',
            updated_at = ?
          WHERE endpoint_id = ? AND status = 'pending' AND (lease_owner IS NULL OR next_attempt_at <= ?)`,
-      )
-      .run(nowMs, id, nowMs)
+    ).run(nowMs, id, nowMs)
     this.endpointsChanged()
     const data: DisabledEndpointData = { endpointId: id, url: row.url, reason }
-    this.insertEvent(OPERATIONAL_EVENT_TYPES.endpointDisabled, data, nowMs)
+    this.insertEvent({ type: OPERATIONAL_EVENT_TYPES.endpointDisabled, data, nowMs })
   }
 
   // --- dispatcher queue --------------------------------------------------------------------
@@ -116,7 +142,7 @@ export abstract class SqliteQueue {
     nowMs: number,
     leaseMs: number,
   ): Promise<ClaimedDelivery[]> {
-    const select = this.db.prepare(
+    const select = this.sql(
       `SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.final_attempt, e.type, e.body,
               ep.url, ep.headers, ep.secrets, ep.disabled, ep.failing_since
        FROM deliveries d
@@ -126,10 +152,10 @@ export abstract class SqliteQueue {
        ORDER BY d.next_attempt_at
        LIMIT ?`,
     )
-    const lease = this.db.prepare(
+    const lease = this.sql(
       'UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?',
     )
-    const fail = this.db.prepare(
+    const fail = this.sql(
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
          last_error = 'endpoint disabled', updated_at = ? WHERE id = ?`,
     )
@@ -169,13 +195,11 @@ export abstract class SqliteQueue {
 
   recordAttempt(report: AttemptReport): Promise<boolean> {
     return this.write(() => {
-      const row = this.db
-        .prepare(
-          `SELECT d.status, d.lease_owner, d.event_id, d.endpoint_id, d.attempt_count, e.type, ep.disabled
+      const row = this.sql(
+        `SELECT d.status, d.lease_owner, d.event_id, d.endpoint_id, d.attempt_count, e.type, ep.disabled
            FROM deliveries d JOIN events e ON e.seq = d.event_seq
            LEFT JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`,
-        )
-        .get(report.deliveryId) as
+      ).get(report.deliveryId) as
         | {
             status: string
             lease_owner: string | null
@@ -198,36 +222,30 @@ export abstract class SqliteQueue {
         nextAttemptAt = null
         lastError = lastError ?? 'endpoint disabled'
       }
-      this.db
-        .prepare(
-          `INSERT INTO attempts (id, delivery_id, at, status, status_code, duration_ms, error, response_body)
+      this.sql(
+        `INSERT INTO attempts (id, delivery_id, at, status, status_code, duration_ms, error, response_body)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          newId('att', report.atMs),
-          report.deliveryId,
-          report.atMs,
-          outcome.status === 'succeeded' ? 'succeeded' : 'failed',
-          report.statusCode,
-          report.durationMs,
-          report.error,
-          report.responseBody,
-        )
-      this.db
-        .prepare(
-          `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+      ).run(
+        newId('att', report.atMs),
+        report.deliveryId,
+        report.atMs,
+        outcome.status === 'succeeded' ? 'succeeded' : 'failed',
+        report.statusCode,
+        report.durationMs,
+        report.error,
+        report.responseBody,
+      )
+      this.sql(
+        `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
              lease_owner = NULL, last_status_code = ?, last_error = ?,
              final_attempt = CASE WHEN ? = 'pending' THEN final_attempt ELSE 0 END, updated_at = ?
            WHERE id = ?`,
-        )
-        .run(status, nextAttemptAt, report.statusCode, lastError, status, report.atMs, report.deliveryId)
-      this.db
-        .prepare(
-          outcome.status === 'succeeded'
-            ? 'UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL'
-            : 'UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL',
-        )
-        .run(...(outcome.status === 'succeeded' ? [row.endpoint_id] : [report.atMs, row.endpoint_id]))
+      ).run(status, nextAttemptAt, report.statusCode, lastError, status, report.atMs, report.deliveryId)
+      this.sql(
+        outcome.status === 'succeeded'
+          ? 'UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL'
+          : 'UPDATE endpoints SET failing_since = ? WHERE id = ? AND failing_since IS NULL',
+      ).run(...(outcome.status === 'succeeded' ? [row.endpoint_id] : [report.atMs, row.endpoint_id]))
 
       if (outcome.status !== 'succeeded' && outcome.status !== 'pending' && outcome.disableEndpoint) {
         this.disableEndpoint(row.endpoint_id, outcome.disableEndpoint, report.atMs)
@@ -244,7 +262,7 @@ export abstract class SqliteQueue {
           lastStatusCode: report.statusCode,
           lastError: lastError,
         }
-        this.insertEvent(OPERATIONAL_EVENT_TYPES.deliveryExhausted, data, report.atMs)
+        this.insertEvent({ type: OPERATIONAL_EVENT_TYPES.deliveryExhausted, data, nowMs: report.atMs })
       }
       return true
     })
@@ -252,7 +270,7 @@ export abstract class SqliteQueue {
 
   releaseLeases(workerId: string, deliveryIds: string[]): Promise<void> {
     return this.write(() => {
-      const release = this.db.prepare(
+      const release = this.sql(
         `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ?
          WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
       )
@@ -262,9 +280,9 @@ export abstract class SqliteQueue {
   }
 
   async nextDueAtMs(): Promise<number | null> {
-    const row = this.db
-      .prepare("SELECT min(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'")
-      .get() as { due: number | null }
+    const row = this.sql(
+      "SELECT min(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'",
+    ).get() as { due: number | null }
     return row.due
   }
 }

@@ -1,6 +1,16 @@
 import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
-import type { Delivery, Endpoint, EndpointSecret, EventType, HooklineEvent, Page } from '../../core/types.js'
+import type {
+  Delivery,
+  Endpoint,
+  EndpointSecret,
+  EventType,
+  HooklineEvent,
+  Page,
+  Rejection,
+  Source,
+  VerifierConfig,
+} from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
@@ -8,11 +18,16 @@ import type {
   DeliveryWithAttempts,
   EndpointPatch,
   EventQuery,
+  IngestRequest,
+  IngestResult,
   NewEndpoint,
   NewEventType,
+  NewSource,
   PageRequest,
   PublishRequest,
   PublishResult,
+  RejectionRecord,
+  SourcePatch,
   Store,
 } from '../store.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
@@ -29,6 +44,7 @@ import {
   toEventType,
 } from './rows.js'
 import { SqliteQueue } from './sqlite-queue.js'
+import { SqliteSources } from './sqlite-sources.js'
 import { WriteBatcher } from './write-batcher.js'
 
 export interface SqliteStoreOptions {
@@ -55,44 +71,54 @@ interface FanOutTarget {
 export class SqliteStore extends SqliteQueue implements Store {
   readonly backend = 'sqlite' as const
   private readonly batcher: WriteBatcher
+  private readonly sources: SqliteSources
   private readonly listeners = new Set<() => void>()
 
   constructor(db: SqliteDatabase, cipher: SecretCipher) {
     super(db, cipher)
     this.batcher = new WriteBatcher(db, () => this.notifyQueued())
+    this.sources = new SqliteSources({
+      sql: (text) => this.sql(text),
+      write: (run) => this.write(run),
+      cipher,
+      insertEvent: (input) => this.insertEvent(input),
+    })
   }
 
   protected override write<T>(run: () => T): Promise<T> {
-    return this.batcher.write(run)
+    return this.batcher.write(run).catch((error: unknown) => {
+      // A write that rolled back (alone, or with its whole batch) may have refilled the fan-out
+      // cache from endpoint rows that never committed; reload it before the next publish.
+      this.fanOutTargets = null
+      throw error
+    })
   }
 
   // --- event types -------------------------------------------------------------------------
 
   createEventType(input: NewEventType): Promise<EventType> {
     return this.write(() => {
-      if (this.db.prepare('SELECT 1 FROM event_types WHERE name = ?').get(input.name)) {
+      if (this.sql('SELECT 1 FROM event_types WHERE name = ?').get(input.name)) {
         throw new ConflictError(`event type ${JSON.stringify(input.name)} already exists`)
       }
       const now = Date.now()
-      const row = this.db
-        .prepare(
-          `INSERT INTO event_types (id, name, description, schema, created_at, updated_at)
+      const row = this.sql(
+        `INSERT INTO event_types (id, name, description, schema, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-        )
-        .get(
-          newId('et', now),
-          input.name,
-          input.description ?? null,
-          input.schema === undefined ? null : JSON.stringify(input.schema),
-          now,
-          now,
-        ) as EventTypeRow
+      ).get(
+        newId('et', now),
+        input.name,
+        input.description ?? null,
+        input.schema === undefined ? null : JSON.stringify(input.schema),
+        now,
+        now,
+      ) as EventTypeRow
       return toEventType(row)
     })
   }
 
   async getEventType(name: string): Promise<EventType | null> {
-    const row = this.db.prepare('SELECT * FROM event_types WHERE name = ? OR id = ?').get(name, name) as
+    const row = this.sql('SELECT * FROM event_types WHERE name = ? OR id = ?').get(name, name) as
       | EventTypeRow
       | undefined
     return row ? toEventType(row) : null
@@ -100,9 +126,10 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   async listEventTypes(page: PageRequest): Promise<Page<EventType>> {
     const before = decodeCursor(page.cursor)
-    const rows = this.db
-      .prepare('SELECT * FROM event_types WHERE seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as EventTypeRow[]
+    const rows = this.sql('SELECT * FROM event_types WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(
+      before ?? Number.MAX_SAFE_INTEGER,
+      page.limit + 1,
+    ) as EventTypeRow[]
     return toPage(rows, page.limit, toEventType)
   }
 
@@ -112,22 +139,20 @@ export class SqliteStore extends SqliteQueue implements Store {
     return this.write(() => {
       const now = Date.now()
       const secrets: EndpointSecret[] = [{ secret: input.secret }]
-      const row = this.db
-        .prepare(
-          `INSERT INTO endpoints (id, url, description, event_types, headers, secrets, disabled, created_at, updated_at)
+      const row = this.sql(
+        `INSERT INTO endpoints (id, url, description, event_types, headers, secrets, disabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        )
-        .get(
-          newId('ep', now),
-          input.url,
-          input.description ?? null,
-          input.eventTypes === undefined ? null : JSON.stringify(input.eventTypes),
-          JSON.stringify(input.headers ?? {}),
-          this.cipher.seal(JSON.stringify(secrets)),
-          input.disabled ? 1 : 0,
-          now,
-          now,
-        ) as EndpointRow
+      ).get(
+        newId('ep', now),
+        input.url,
+        input.description ?? null,
+        input.eventTypes === undefined ? null : JSON.stringify(input.eventTypes),
+        JSON.stringify(input.headers ?? {}),
+        this.cipher.seal(JSON.stringify(secrets)),
+        input.disabled ? 1 : 0,
+        now,
+        now,
+      ) as EndpointRow
       this.fanOutTargets = null
       return toEndpoint(row)
     })
@@ -140,9 +165,10 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   async listEndpoints(page: PageRequest): Promise<Page<Endpoint>> {
     const before = decodeCursor(page.cursor)
-    const rows = this.db
-      .prepare('SELECT * FROM endpoints WHERE seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as EndpointRow[]
+    const rows = this.sql('SELECT * FROM endpoints WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(
+      before ?? Number.MAX_SAFE_INTEGER,
+      page.limit + 1,
+    ) as EndpointRow[]
     return toPage(rows, page.limit, toEndpoint)
   }
 
@@ -169,7 +195,7 @@ export class SqliteStore extends SqliteQueue implements Store {
         set('failing_since', null)
       }
       set('updated_at', now)
-      this.db.prepare(`UPDATE endpoints SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+      this.sql(`UPDATE endpoints SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
       if (patch.disabled === true && current.disabled === 0) this.disableEndpoint(id, 'manual', now)
       this.fanOutTargets = null
       return toEndpoint(this.endpointRow(id) as EndpointRow)
@@ -178,13 +204,11 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   deleteEndpoint(id: string): Promise<boolean> {
     return this.write(() => {
-      this.db
-        .prepare(
-          'DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id = ?)',
-        )
-        .run(id)
-      this.db.prepare('DELETE FROM deliveries WHERE endpoint_id = ?').run(id)
-      const deleted = this.db.prepare('DELETE FROM endpoints WHERE id = ?').run(id).changes > 0
+      this.sql(
+        'DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE endpoint_id = ?)',
+      ).run(id)
+      this.sql('DELETE FROM deliveries WHERE endpoint_id = ?').run(id)
+      const deleted = this.sql('DELETE FROM endpoints WHERE id = ?').run(id).changes > 0
       this.fanOutTargets = null
       return deleted
     })
@@ -204,9 +228,11 @@ export class SqliteStore extends SqliteQueue implements Store {
         entry.expiresAtMs === undefined ? { ...entry, expiresAtMs: previousExpiresAtMs } : entry,
       )
       const secrets: EndpointSecret[] = [{ secret }, ...previous]
-      this.db
-        .prepare('UPDATE endpoints SET secrets = ?, updated_at = ? WHERE id = ?')
-        .run(this.cipher.seal(JSON.stringify(secrets)), now, id)
+      this.sql('UPDATE endpoints SET secrets = ?, updated_at = ? WHERE id = ?').run(
+        this.cipher.seal(JSON.stringify(secrets)),
+        now,
+        id,
+      )
       return true
     })
   }
@@ -214,13 +240,11 @@ export class SqliteStore extends SqliteQueue implements Store {
   recoverEndpoint(id: string, sinceMs: number): Promise<number> {
     return this.write(() => {
       const now = Date.now()
-      return this.db
-        .prepare(
-          `UPDATE deliveries SET status = 'pending', final_attempt = 1, next_attempt_at = ?, lease_owner = NULL,
+      return this.sql(
+        `UPDATE deliveries SET status = 'pending', final_attempt = 1, next_attempt_at = ?, lease_owner = NULL,
              updated_at = ?
            WHERE endpoint_id = ? AND status IN ('failed', 'exhausted') AND created_at >= ?`,
-        )
-        .run(now, now, id, sinceMs).changes
+      ).run(now, now, id, sinceMs).changes
     })
   }
 
@@ -232,19 +256,19 @@ export class SqliteStore extends SqliteQueue implements Store {
       // the same key exactly one inserts and the rest find its row here.
       const existing = this.findIdempotent(request)
       if (existing) return { event: existing, created: false }
-      const event = this.insertEvent(
-        request.type,
-        request.data,
-        Date.now(),
-        request.id,
-        request.idempotencyKey,
-      )
+      const event = this.insertEvent({
+        type: request.type,
+        data: request.data,
+        nowMs: Date.now(),
+        id: request.id,
+        idempotencyKey: request.idempotencyKey,
+      })
       return { event, created: true }
     })
   }
 
   async getEvent(id: string): Promise<HooklineEvent | null> {
-    const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined
+    const row = this.sql('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined
     return row ? toEvent(row) : null
   }
 
@@ -263,20 +287,21 @@ export class SqliteStore extends SqliteQueue implements Store {
       where.push('timestamp < ?')
       values.push(query.untilMs)
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...values, query.limit + 1) as EventRow[]
+    const rows = this.sql(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`).all(
+      ...values,
+      query.limit + 1,
+    ) as EventRow[]
     return toPage(rows, query.limit, toEvent)
   }
 
   // --- deliveries --------------------------------------------------------------------------
 
   async getDelivery(id: string): Promise<DeliveryWithAttempts | null> {
-    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined
+    const row = this.sql('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined
     if (!row) return null
-    const attempts = this.db
-      .prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY seq')
-      .all(id) as AttemptRow[]
+    const attempts = this.sql('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY seq').all(
+      id,
+    ) as AttemptRow[]
     return { ...toDelivery(row), attempts: attempts.map(toAttempt) }
   }
 
@@ -295,9 +320,9 @@ export class SqliteStore extends SqliteQueue implements Store {
       where.push('event_seq = (SELECT seq FROM events WHERE id = ?)')
       values.push(query.eventId)
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`)
-      .all(...values, query.limit + 1) as DeliveryRow[]
+    const rows = this.sql(
+      `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+    ).all(...values, query.limit + 1) as DeliveryRow[]
     return toPage(rows, query.limit, toDelivery)
   }
 
@@ -305,41 +330,89 @@ export class SqliteStore extends SqliteQueue implements Store {
     return this.write(() => {
       const now = Date.now()
       // A pending delivery keeps its schedule and is just brought forward; a final one gets
-      // exactly one more attempt (final_attempt), after which it is final again.
-      const row = this.db
-        .prepare(
-          `UPDATE deliveries SET
+      // exactly one more attempt (final_attempt), after which it is final again. One under a
+      // live lease is being attempted right now and is left alone: taking its lease would fence
+      // off that attempt's report (losing it from the log) and start a second request beside it.
+      const row = this.sql(
+        `UPDATE deliveries SET
              final_attempt = CASE WHEN status = 'pending' THEN final_attempt ELSE 1 END,
              status = 'pending', next_attempt_at = ?, lease_owner = NULL, updated_at = ?
-           WHERE id = ? RETURNING *`,
-        )
-        .get(now, now, id) as DeliveryRow | undefined
-      return row ? toDelivery(row) : null
+           WHERE id = ? AND NOT (status = 'pending' AND lease_owner IS NOT NULL AND next_attempt_at > ?)
+           RETURNING *`,
+      ).get(now, now, id, now) as DeliveryRow | undefined
+      if (row) return toDelivery(row)
+      const inFlight = this.sql('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined
+      return inFlight ? toDelivery(inFlight) : null
     })
+  }
+
+  // --- sources (inbound) -------------------------------------------------------------------
+
+  createSource(input: NewSource): Promise<Source> {
+    return this.sources.create(input)
+  }
+
+  getSource(idOrName: string): Promise<Source | null> {
+    return this.sources.get(idOrName)
+  }
+
+  listSources(page: PageRequest): Promise<Page<Source>> {
+    return this.sources.list(page)
+  }
+
+  updateSource(idOrName: string, patch: SourcePatch): Promise<Source | null> {
+    return this.sources.update(idOrName, patch)
+  }
+
+  deleteSource(idOrName: string): Promise<boolean> {
+    return this.sources.delete(idOrName)
+  }
+
+  getSourceForIngest(name: string): Promise<{ source: Source; verifier: VerifierConfig } | null> {
+    return this.sources.getForIngest(name)
+  }
+
+  ingest(request: IngestRequest): Promise<IngestResult> {
+    return this.sources.ingest(request)
+  }
+
+  recordRejection(sourceId: string, rejection: RejectionRecord): Promise<void> {
+    return this.sources.recordRejection(sourceId, rejection)
+  }
+
+  listRejections(sourceId: string, limit: number): Promise<Rejection[]> {
+    return this.sources.listRejections(sourceId, limit)
+  }
+
+  pruneDedupeKeys(nowMs: number, limit: number): Promise<number> {
+    return this.sources.pruneDedupeKeys(nowMs, limit)
   }
 
   // --- API keys ----------------------------------------------------------------------------
 
   async countApiKeys(): Promise<number> {
-    return (this.db.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n
   }
 
   addApiKey(hash: string, name: string): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare('INSERT INTO api_keys (id, hash, name, created_at) VALUES (?, ?, ?, ?)')
-        .run(newId('key'), hash, name, Date.now())
+      this.sql('INSERT INTO api_keys (id, hash, name, created_at) VALUES (?, ?, ?, ?)').run(
+        newId('key'),
+        hash,
+        name,
+        Date.now(),
+      )
     })
   }
 
   async hasApiKey(hash: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM api_keys WHERE hash = ?').get(hash) !== undefined
+    return this.sql('SELECT 1 FROM api_keys WHERE hash = ?').get(hash) !== undefined
   }
 
   // --- lifecycle ---------------------------------------------------------------------------
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get()
+    this.sql('SELECT 1').get()
   }
 
   async close(): Promise<void> {
@@ -361,18 +434,18 @@ export class SqliteStore extends SqliteQueue implements Store {
   private fanOutTargets: FanOutTarget[] | null = null
 
   private endpointRow(id: string): EndpointRow | undefined {
-    return this.db.prepare('SELECT * FROM endpoints WHERE id = ?').get(id) as EndpointRow | undefined
+    return this.sql('SELECT * FROM endpoints WHERE id = ?').get(id) as EndpointRow | undefined
   }
 
   private findIdempotent(request: PublishRequest): HooklineEvent | null {
     if (request.idempotencyKey !== undefined) {
-      const row = this.db
-        .prepare('SELECT * FROM events WHERE idempotency_key = ?')
-        .get(request.idempotencyKey) as EventRow | undefined
+      const row = this.sql('SELECT * FROM events WHERE idempotency_key = ?').get(request.idempotencyKey) as
+        | EventRow
+        | undefined
       if (row) return toEvent(row)
     }
     if (request.id !== undefined) {
-      const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(request.id) as EventRow | undefined
+      const row = this.sql('SELECT * FROM events WHERE id = ?').get(request.id) as EventRow | undefined
       if (row) return toEvent(row)
     }
     return null
@@ -381,7 +454,7 @@ export class SqliteStore extends SqliteQueue implements Store {
   /** Enabled endpoints and their filters, cached because every publish needs them. */
   protected override enabledEndpoints(): FanOutTarget[] {
     if (this.fanOutTargets === null) {
-      const rows = this.db.prepare('SELECT id, event_types FROM endpoints WHERE disabled = 0').all() as {
+      const rows = this.sql('SELECT id, event_types FROM endpoints WHERE disabled = 0').all() as {
         id: string
         event_types: string | null
       }[]

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ConflictError } from '../core/errors.js'
+import type { EventType } from '../core/types.js'
+import { describeEndpoints } from './store-endpoints.contract.js'
+import { describePublishing } from './store-events.contract.js'
+import {
+  allPages,
+  type CurrentStore,
+  ISO_TIMESTAMP,
+  type OpenedStore,
+  type OpenStore,
+} from './store-fixtures.contract.js'
+import { describeQueue } from './store-queue.contract.js'
+
+export type { OpenedStore, OpenStore } from './store-fixtures.contract.js'
+
+/**
+ * The store contract: one suite every backend's test file runs, so SQLite and PostgreSQL
+ * behave the same behind the Store interface. `open` returns a fresh, empty store per test.
+ * Tests use only the interface (no SQL) and pass explicit times to the queue wherever the
+ * interface takes one, so they do not depend on how fast the machine is.
+ *
+ * @example
+ * runStoreContract('sqlite', async () => {
+ *   const store = openSqliteStore({ path, cipher })
+ *   return { store, cleanup: () => store.close() }
+ * })
+ */
+export function runStoreContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    let opened: OpenedStore | null = null
+    beforeEach(async () => {
+      opened = await open()
+    })
+    afterEach(async () => {
+      await opened?.cleanup()
+      opened = null
+    })
+    const current: CurrentStore = () => {
+      if (opened === null) throw new Error('no store is open')
+      return opened.store
+    }
+
+    describeEventTypes(current)
+    describeEndpoints(current)
+    describePublishing(current)
+    describeQueue(current)
+    describeApiKeysAndLifecycle(current)
+  })
+}
+
+function describeEventTypes(current: CurrentStore): void {
+  describe('event types', () => {
+    it('creates an event type and finds it by name and by id', async () => {
+      const store = current()
+      const schema = { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } }
+      const created = await store.createEventType({ name: 'order.shipped', description: 'Shipped', schema })
+      expect(created).toEqual({
+        id: expect.stringMatching(/^et_/),
+        name: 'order.shipped',
+        description: 'Shipped',
+        schema,
+        createdAt: expect.stringMatching(ISO_TIMESTAMP),
+        updatedAt: expect.stringMatching(ISO_TIMESTAMP),
+      })
+      expect(await store.getEventType('order.shipped')).toEqual(created)
+      expect(await store.getEventType(created.id)).toEqual(created)
+      expect(await store.getEventType('order.cancelled')).toBeNull()
+    })
+
+    it('stores a missing description and schema as null', async () => {
+      const created = await current().createEventType({ name: 'invoice.paid' })
+      expect(created).toMatchObject({ description: null, schema: null })
+      expect(await current().getEventType('invoice.paid')).toMatchObject({ description: null, schema: null })
+    })
+
+    it('rejects a second event type with the same name as a conflict and keeps the first', async () => {
+      const store = current()
+      const first = await store.createEventType({ name: 'order.shipped', description: 'first' })
+      const second = store.createEventType({ name: 'order.shipped', description: 'second' })
+      await expect(second).rejects.toBeInstanceOf(ConflictError)
+      await expect(second).rejects.toMatchObject({ code: 'conflict' })
+      expect(await store.getEventType('order.shipped')).toEqual(first)
+      expect((await store.listEventTypes({ limit: 10 })).data).toHaveLength(1)
+    })
+
+    it('lists event types newest first, page by page', async () => {
+      const store = current()
+      const names = ['a.one', 'a.two', 'a.three', 'a.four', 'a.five']
+      for (const name of names) await store.createEventType({ name })
+      const first = await store.listEventTypes({ limit: 2 })
+      expect(first.data.map((type) => type.name)).toEqual(['a.five', 'a.four'])
+      expect(first.nextCursor).toEqual(expect.any(String))
+      const listed = await allPages<EventType>(2, (page) => store.listEventTypes(page))
+      expect(listed.map((type) => type.name)).toEqual([...names].reverse())
+      expect(await store.listEventTypes({ limit: 5 })).toMatchObject({ nextCursor: null })
+    })
+  })
+}
+
+function describeApiKeysAndLifecycle(current: CurrentStore): void {
+  describe('API keys', () => {
+    it('adds, counts and recognises key hashes', async () => {
+      const store = current()
+      const hash = 'a'.repeat(64)
+      expect(await store.countApiKeys()).toBe(0)
+      expect(await store.hasApiKey(hash)).toBe(false)
+      await store.addApiKey(hash, 'admin')
+      expect(await store.hasApiKey(hash)).toBe(true)
+      expect(await store.hasApiKey('b'.repeat(64))).toBe(false)
+      expect(await store.countApiKeys()).toBe(1)
+      await store.addApiKey('c'.repeat(64), 'ci')
+      expect(await store.countApiKeys()).toBe(2)
+    })
+  })
+
+  describe('lifecycle', () => {
+    it('names its backend and answers ping', async () => {
+      expect(['sqlite', 'postgres']).toContain(current().backend)
+      await expect(current().ping()).resolves.toBeUndefined()
+    })
+
+    it('commits writes still queued when it is closed, then refuses new ones', async () => {
+      const store = current()
+      // Not awaited: these are queued for the next commit when close() is called.
+      const endpoint = store.createEndpoint({ url: 'https://hooks.example.com/in', secret: 'whsec_x' })
+      const published = store.publish({ type: 'order.shipped', data: { n: 1 } })
+      await store.close()
+      await expect(endpoint).resolves.toMatchObject({ id: expect.stringMatching(/^ep_/) })
+      await expect(published).resolves.toMatchObject({ created: true })
+      await expect(store.publish({ type: 'order.shipped', data: { n: 2 } })).rejects.toThrow()
+      await expect(store.ping()).rejects.toThrow()
+    })
+  })
+}
