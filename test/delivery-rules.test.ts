@@ -321,3 +321,62 @@ describe('endpoint auto-disable', () => {
     await Promise.all([sink.close(), watcher.close()])
   })
 })
+
+describe('private networks and response capture', () => {
+  it('refuses loopback endpoints unless allowed, and records ssrf_blocked for names resolving there', async () => {
+    const gateway = await GatewayProcess.start({
+      env: { HOOKLINE_ALLOW_PRIVATE_NETWORKS: 'false', HOOKLINE_RETRY_SCHEDULE: '0' },
+    })
+    const sink = await Sink.start()
+    try {
+      for (const url of [
+        `${sink.url}/x`,
+        'http://[::1]:9/x',
+        'http://2130706433/x',
+        'http://169.254.169.254/latest',
+      ]) {
+        const refused = await gateway.api('POST', '/v1/endpoints', { url })
+        expect(refused.status, url).toBe(422)
+        expect(refused.body.errors[0]).toMatchObject({ path: '/url' })
+      }
+      // A host name passes creation; the address it resolves to is checked at connect time.
+      const port = new URL(sink.url).port
+      const named = await gateway.api('POST', '/v1/endpoints', { url: `http://localhost:${port}/x` })
+      expect(named.status).toBe(201)
+      const event = await gateway.api('POST', '/v1/events', { type: 'ssrf.probe', data: {} })
+      const delivery = await eventually(async () => {
+        const list = await gateway.api('GET', `/v1/events/${event.body.id}/deliveries`)
+        const found = list.body.data[0]
+        return found && found.status !== 'pending' ? found : undefined
+      })
+      expect(delivery).toMatchObject({ status: 'exhausted', lastStatusCode: null })
+      expect(delivery.lastError).toMatch(/^ssrf_blocked/)
+      expect(sink.received).toHaveLength(0)
+    } finally {
+      await gateway.cleanup()
+      await sink.close()
+    }
+  })
+
+  it('keeps at most 4 KB of a response body', async () => {
+    const gateway = await GatewayProcess.start({ env: { HOOKLINE_RETRY_SCHEDULE: '0' } })
+    const sink = await Sink.start(answer(500, { 'content-type': 'text/plain' }, `${'é'.repeat(3000)}end`))
+    try {
+      await gateway.api('POST', '/v1/endpoints', { url: `${sink.url}/big` })
+      const event = await gateway.api('POST', '/v1/events', { type: 'big.answer', data: {} })
+      const id = await eventually(async () => {
+        const list = await gateway.api('GET', `/v1/events/${event.body.id}/deliveries`)
+        return list.body.data[0]?.status === 'exhausted' ? (list.body.data[0].id as string) : undefined
+      })
+      const { body } = await gateway.api('GET', `/v1/deliveries/${id}`)
+      const captured = body.attempts[0].responseBody as string
+      expect(Buffer.byteLength(captured)).toBeLessThanOrEqual(4096)
+      expect(Buffer.byteLength(captured)).toBeGreaterThan(4000)
+      expect(captured.startsWith('ééé')).toBe(true)
+      expect(captured).not.toContain('end')
+    } finally {
+      await gateway.cleanup()
+      await sink.close()
+    }
+  })
+})

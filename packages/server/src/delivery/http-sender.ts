@@ -91,7 +91,9 @@ async function readCapped(
     if (size >= RESPONSE_BODY_LIMIT_BYTES) break
   }
   // Breaking out of the loop destroys the stream; a short body was read whole already.
-  const text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8')
+  let text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8')
+  // A character cut in half decodes to U+FFFD (3 bytes), which could push the text past the cap.
+  while (Buffer.byteLength(text) > RESPONSE_BODY_LIMIT_BYTES) text = text.slice(0, -1)
   return text === '' ? null : text
 }
 
