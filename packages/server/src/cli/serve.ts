@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js'
 import { Dispatcher } from '../delivery/dispatcher.js'
 import { HttpSender } from '../delivery/http-sender.js'
 import { createServer } from '../http/create-server.js'
+import { PrometheusMetrics } from '../http/prometheus-metrics.js'
 import type { Store } from '../store/store.js'
 import { ensureAdminKey } from './admin-key.js'
 import { createLogger } from './logger.js'
@@ -20,7 +21,9 @@ export interface RunningGateway {
 
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel)) {
-  const store = openStore(config)
+  const metrics = new PrometheusMetrics()
+  const store = openStore(config, metrics)
+  metrics.watchQueue(store)
   const generatedKey = await ensureAdminKey(store, config.apiKey)
   const sender = new HttpSender({
     timeoutMs: config.deliveryTimeoutMs,
@@ -34,8 +37,9 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
     deliveryTimeoutMs: config.deliveryTimeoutMs,
     disableFailingAfterMs: config.disableFailingAfterMs,
     concurrency: config.deliveryConcurrency,
+    metrics,
   })
-  const app = await createServer({ store, config, logger })
+  const app = await createServer({ store, config, logger, metrics })
   const address = await app.listen({ port: config.port, host: config.host })
   dispatcher.start()
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sign } from '@hookline/sdk'
 import type { Logger } from 'pino'
 import { decideOutcome } from '../core/delivery-outcome.js'
+import type { AttemptOutcome, Metrics } from '../core/metrics.js'
 import type { ClaimedDelivery, Store } from '../store/store.js'
 import type { HttpSender } from './http-sender.js'
 
@@ -14,6 +15,7 @@ export interface DispatcherOptions {
   disableFailingAfterMs: number
   /** Attempts in flight at once. */
   concurrency: number
+  metrics?: Metrics
   /** Tests pass a fixed id; by default each process gets a fresh one. */
   workerId?: string
 }
@@ -180,16 +182,24 @@ export class Dispatcher {
       responseBody: sent.responseBody,
       outcome,
     })
-    logger.debug(
+    const attemptOutcome: AttemptOutcome = outcome.status === 'pending' ? 'retrying' : outcome.status
+    this.options.metrics?.attemptFinished(delivery.endpointId, attemptOutcome, sent.durationMs)
+    // One line per attempt: what operators grep when an endpoint "never got" a webhook. The
+    // URL is left out on purpose (it may carry credentials); the endpoint id identifies it.
+    logger.info(
       {
         deliveryId: delivery.deliveryId,
+        eventId: delivery.eventId,
+        eventType: delivery.eventType,
         endpointId: delivery.endpointId,
+        attempt: delivery.attemptCount + 1,
         statusCode: sent.statusCode,
         durationMs: sent.durationMs,
-        outcome: outcome.status,
-        recorded,
+        error: sent.error ?? undefined,
+        outcome: attemptOutcome,
+        ...(recorded ? {} : { stale: true }),
       },
-      'attempt',
+      'delivery attempt',
     )
   }
 }

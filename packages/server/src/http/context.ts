@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js'
+import type { Metrics } from '../core/metrics.js'
 import type { Store } from '../store/store.js'
 import type { EventDataValidator } from './validators.js'
 
@@ -7,4 +8,5 @@ export interface RouteContext {
   store: Store
   config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes'>
   eventData: EventDataValidator
+  metrics: Metrics
 }

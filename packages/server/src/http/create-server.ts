@@ -7,12 +7,15 @@ import type { Store } from '../store/store.js'
 import { createAuthenticator } from './auth.js'
 import type { RouteContext } from './context.js'
 import { installErrorHandler } from './error-handler.js'
+import { PrometheusMetrics } from './prometheus-metrics.js'
+import { dashboardRoutes } from './routes/dashboard.js'
 import { deliveryRoutes } from './routes/deliveries.js'
 import { endpointRoutes } from './routes/endpoints.js'
 import { eventTypeRoutes } from './routes/event-types.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { openapiRoutes } from './routes/openapi.js'
 import { sourceRoutes } from './routes/sources.js'
 import { Problem } from './schemas.js'
@@ -22,16 +25,25 @@ export interface ServerDependencies {
   store: Store
   config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes' | 'apiKey' | 'dedupeTtlMs'>
   logger: Logger
+  /** Served at /metrics; also counts accepted events and inbound outcomes. */
+  metrics?: PrometheusMetrics
 }
 
 /** Builds the HTTP application; the caller decides when and where it listens. */
-export async function createServer({ store, config, logger }: ServerDependencies): Promise<FastifyInstance> {
+export async function createServer({
+  store,
+  config,
+  logger,
+  metrics = new PrometheusMetrics(),
+}: ServerDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.maxPayloadBytes,
     // One log line per request would cost more than a publish; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // A caller's request id (from a proxy or another service) is kept, logged and echoed back.
+    requestIdHeader: 'x-request-id',
   }) as unknown as FastifyInstance
   app.setValidatorCompiler(createRequestValidatorCompiler())
   installErrorHandler(app)
@@ -51,6 +63,10 @@ export async function createServer({ store, config, logger }: ServerDependencies
   })
   app.addSchema(Problem)
 
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
   const authenticate = createAuthenticator(store, config.apiKey)
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v1/') || request.url === '/v1') await authenticate(request)
@@ -65,7 +81,7 @@ export async function createServer({ store, config, logger }: ServerDependencies
     return parseJson(request, text, done)
   })
 
-  const context: RouteContext = { store, config, eventData: new EventDataValidator() }
+  const context: RouteContext = { store, config, metrics, eventData: new EventDataValidator() }
   for (const routes of [
     healthRoutes,
     openapiRoutes,
@@ -77,7 +93,9 @@ export async function createServer({ store, config, logger }: ServerDependencies
   ]) {
     routes(app, context)
   }
-  const inbound = new InboundHandler({ store, logger, dedupeTtlMs: config.dedupeTtlMs })
+  metricsRoutes(app, metrics)
+  const inbound = new InboundHandler({ store, logger, metrics, dedupeTtlMs: config.dedupeTtlMs })
   ingestRoutes(app, inbound, config.maxPayloadBytes)
+  await dashboardRoutes(app)
   return app
 }

@@ -1,5 +1,6 @@
 import { verify, WebhookVerificationError } from '@hookline/sdk'
 import type { Logger } from 'pino'
+import type { Metrics } from '../core/metrics.js'
 import type { RequestValueRule, Source, VerifierConfig } from '../core/types.js'
 import type { Store } from '../store/store.js'
 import { type ParsedBody, parseInboundBody, UnparseableBodyError } from './parse-body.js'
@@ -24,6 +25,7 @@ export type InboundResult =
 export interface InboundOptions {
   store: Store
   logger: Logger
+  metrics: Metrics
   /** How long a dedupe key is remembered; providers retry for days (Stripe: 3). */
   dedupeTtlMs: number
 }
@@ -70,6 +72,8 @@ export class InboundHandler {
       dedupeUntilMs: Date.now() + this.options.dedupeTtlMs,
       headers: keptHeaders(verifier, parsed, request.headers),
     })
+    if (duplicate) this.options.metrics.inboundDuplicate(source.name)
+    else this.options.metrics.eventAccepted(event.type, source.name)
     return { kind: 'accepted', eventId: event.id, duplicate }
   }
 
@@ -109,7 +113,11 @@ export class InboundHandler {
   }
 
   private async record(source: Source, reason: string, sizeBytes: number): Promise<void> {
-    this.options.logger.info({ source: source.name, reason, sizeBytes }, 'inbound webhook rejected')
+    this.options.logger.info(
+      { source: source.name, sourceId: source.id, reason, sizeBytes },
+      'inbound webhook rejected',
+    )
+    this.options.metrics.inboundRejected(source.name, reason)
     await this.options.store.recordRejection(source.id, { atMs: Date.now(), reason, sizeBytes })
   }
 }

@@ -134,6 +134,12 @@ export interface ClaimedDelivery {
   endpointFailingSinceMs: number | null
 }
 
+export interface QueueStats {
+  pending: number
+  due: number
+  oldestDueAgeMs: number
+}
+
 export interface AttemptReport {
   deliveryId: string
   /** The lease owner that claimed it; a report from a worker that lost its lease is ignored. */
@@ -203,6 +209,8 @@ export interface Store {
   releaseLeases(workerId: string, deliveryIds: string[]): Promise<void>
   /** When the earliest pending delivery becomes due, or null if none is pending. */
   nextDueAtMs(): Promise<number | null>
+  /** Queue figures for metrics: pending deliveries, those due now, and the oldest due one's wait. */
+  queueStats(nowMs: number): Promise<QueueStats>
   /** Calls `listener` after a commit that may have made deliveries due. */
   onDeliveriesQueued(listener: () => void): () => void
 

@@ -6,7 +6,7 @@ import { DeliveryPage, Event, EventPage, EventQuery, IdParam, PageQuery, Publish
 const tags = ['events']
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-export function eventRoutes(app: FastifyInstance, { store, eventData }: RouteContext): void {
+export function eventRoutes(app: FastifyInstance, { store, eventData, metrics }: RouteContext): void {
   app.post<{ Body: Publish }>(
     '/v1/events',
     {
@@ -27,7 +27,8 @@ export function eventRoutes(app: FastifyInstance, { store, eventData }: RouteCon
       if (eventType) eventData.validate(eventType, data)
       const { event, created } = await store.publish({ type, data, id, idempotencyKey })
       reply.code(202)
-      if (!created) reply.header('idempotent-replayed', 'true')
+      if (created) metrics.eventAccepted(type, null)
+      else reply.header('idempotent-replayed', 'true')
       return event
     },
   )

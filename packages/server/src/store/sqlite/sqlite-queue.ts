@@ -7,7 +7,7 @@ import {
 } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import type { SecretCipher } from '../secret-cipher.js'
-import type { AttemptReport, ClaimedDelivery } from '../store.js'
+import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
 import type { SqliteDatabase, Statement } from './open-database.js'
 
 /** An event to insert; `source` and `headers` only for events that came in through a source. */
@@ -277,6 +277,20 @@ export abstract class SqliteQueue {
       const now = Date.now()
       for (const id of deliveryIds) release.run(now, id, workerId)
     })
+  }
+
+  async queueStats(nowMs: number): Promise<QueueStats> {
+    const row = this.sql(
+      `SELECT count(*) AS pending,
+              count(*) FILTER (WHERE next_attempt_at <= ?) AS due,
+              min(next_attempt_at) FILTER (WHERE next_attempt_at <= ?) AS oldest
+       FROM deliveries WHERE status = 'pending'`,
+    ).get(nowMs, nowMs) as { pending: number; due: number; oldest: number | null }
+    return {
+      pending: row.pending,
+      due: row.due,
+      oldestDueAgeMs: row.oldest === null ? 0 : nowMs - row.oldest,
+    }
   }
 
   async nextDueAtMs(): Promise<number | null> {

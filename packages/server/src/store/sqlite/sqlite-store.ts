@@ -1,5 +1,6 @@
 import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
+import { type Metrics, NO_METRICS } from '../../core/metrics.js'
 import type {
   Delivery,
   Endpoint,
@@ -50,13 +51,14 @@ import { WriteBatcher } from './write-batcher.js'
 export interface SqliteStoreOptions {
   path: string
   cipher: SecretCipher
+  metrics?: Metrics
 }
 
 /** Opens (creating if needed) and migrates the database at `path`. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(options.path)
   migrate(db)
-  return new SqliteStore(db, options.cipher)
+  return new SqliteStore(db, options.cipher, options.metrics)
 }
 
 interface FanOutTarget {
@@ -74,9 +76,12 @@ export class SqliteStore extends SqliteQueue implements Store {
   private readonly sources: SqliteSources
   private readonly listeners = new Set<() => void>()
 
-  constructor(db: SqliteDatabase, cipher: SecretCipher) {
+  constructor(db: SqliteDatabase, cipher: SecretCipher, metrics: Metrics = NO_METRICS) {
     super(db, cipher)
-    this.batcher = new WriteBatcher(db, () => this.notifyQueued())
+    this.batcher = new WriteBatcher(db, (batchSize, durationMs) => {
+      metrics.storeCommit(batchSize, durationMs)
+      this.notifyQueued()
+    })
     this.sources = new SqliteSources({
       sql: (text) => this.sql(text),
       write: (run) => this.write(run),

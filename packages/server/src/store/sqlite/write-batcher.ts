@@ -21,11 +21,11 @@ export class WriteBatcher {
   private scheduled = false
   private closed = false
   private readonly inSavepoint: (run: () => unknown) => unknown
-  private readonly afterCommit: () => void
+  private readonly afterCommit: (batchSize: number, durationMs: number) => void
 
   constructor(
     private readonly db: SqliteDatabase,
-    afterCommit: () => void = () => {},
+    afterCommit: (batchSize: number, durationMs: number) => void = () => {},
   ) {
     this.inSavepoint = db.transaction((run: () => unknown) => run())
     this.afterCommit = afterCommit
@@ -49,6 +49,7 @@ export class WriteBatcher {
     if (batch.length === 0) return
     this.queue = []
     const outcomes: { ok: boolean; value: unknown }[] = []
+    const started = performance.now()
     try {
       this.db
         .transaction(() => {
@@ -71,7 +72,7 @@ export class WriteBatcher {
       if (outcome?.ok) write.resolve(outcome.value)
       else write.reject(outcome?.value)
     })
-    this.afterCommit()
+    this.afterCommit(batch.length, performance.now() - started)
   }
 
   close(): void {
