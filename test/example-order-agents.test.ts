@@ -13,9 +13,9 @@ interface Run {
 }
 
 /** Runs the example as `npm run example:order-agents` does, minus the build (the suite has built). */
-function runExample(): Promise<Run> {
+function runExample(...args: string[]): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/order-agents/run.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/order-agents/run.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: AbortSignal.timeout(KILL_AFTER_MS),
@@ -54,6 +54,15 @@ describe('examples/order-agents', () => {
       'order-agents: OK: shipments seen: 1, duplicates ignored: 1, forged webhooks rejected: 1',
     )
     // Hookline stopped cleanly on SIGTERM (the example warns otherwise).
+    expect(stdout).not.toContain('warning:')
+  }, 40_000)
+
+  it('works without a public URL too: the agent follows the event stream with a read-only key', async () => {
+    const { code, stdout, stderr } = await runExample('--stream')
+    expect(code, `${stdout}\n${stderr}`).toBe(0)
+    expect(stdout).toContain('[customer-service] following the order.* event stream')
+    expect(stdout.match(/shipped with FedEx, tracking TRK-67890/g)).toHaveLength(1)
+    expect(stdout).toContain('order-agents: OK: shipments seen: 1')
     expect(stdout).not.toContain('warning:')
   }, 40_000)
 })

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type VerifiedWebhook, verify, WebhookVerificationError } from '@hookline/sdk'
+import { type HooklineClient, type VerifiedWebhook, verify, WebhookVerificationError } from '@hookline/sdk'
 import type { HooklineApi } from './hookline-api.js'
 import { type HooklineEvent, isOrderShipped, ORDER_SHIPPED } from './order-shipped.js'
 
@@ -71,6 +71,25 @@ export class CustomerServiceAgent extends EventEmitter<AgentEvents> {
     this.secret = endpoint.secret
     this.log(`subscribed to order.* as endpoint ${endpoint.id}`)
     return endpoint.id
+  }
+
+  /**
+   * The other way to hear about shipments, for an agent with no public URL (behind NAT, on a
+   * laptop): follow Hookline's event stream with a read-only API key. The API key authenticates
+   * Hookline, so there is no signature to check; the stream resumes after a disconnect from
+   * the last event it delivered, and the event id still guards against acting twice.
+   */
+  async followStream(client: HooklineClient, signal: AbortSignal): Promise<void> {
+    this.log('following the order.* event stream (no public URL needed)')
+    for await (const event of client.stream({ types: ['order.*'], signal })) {
+      if (this.handledWebhookIds.has(event.id)) {
+        this.stats.duplicatesIgnored += 1
+        this.emit('duplicate', event.id)
+        continue
+      }
+      this.handledWebhookIds.add(event.id)
+      this.process(event.id, event as HooklineEvent)
+    }
   }
 
   async close(): Promise<void> {

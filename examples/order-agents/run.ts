@@ -7,10 +7,13 @@
  *
  * Run it with `npm run example:order-agents`. Exits 0 when the customer-service agent has seen
  * the shipment exactly once, non-zero with the step that failed otherwise.
+ *
+ * With `-- --stream`, the customer-service agent has no public URL at all: it follows Hookline's
+ * event stream (Server-Sent Events) with a read-only API key instead of receiving webhooks.
  */
 
 import { once } from 'node:events'
-import { generateSecret, sign } from '@hookline/sdk'
+import { generateSecret, HooklineClient, sign } from '@hookline/sdk'
 import { CustomerServiceAgent } from './customer-service-agent.js'
 import { FulfillmentAgent } from './fulfillment-agent.js'
 import { HooklineApi } from './hookline-api.js'
@@ -40,7 +43,7 @@ const timedOut = new Promise<never>((_, reject) => {
 })
 
 try {
-  await Promise.race([runScenario(), timedOut])
+  await Promise.race([process.argv.includes('--stream') ? runStreamScenario() : runScenario(), timedOut])
   clearTimeout(watchdog)
   await shutdown()
   const { shipmentsSeen, duplicatesIgnored, rejected } = customerService?.stats ?? {}
@@ -112,6 +115,51 @@ async function runScenario(): Promise<void> {
     throw new Error(
       `expected the shipment seen once and a duplicate ignored: ${JSON.stringify(customerService.stats)}`,
     )
+  }
+}
+
+/** The same story for an agent that cannot receive webhooks: it reads the event stream. */
+async function runStreamScenario(): Promise<void> {
+  step = 'starting Hookline'
+  hookline = startHookline()
+  const hooklineUrl = await hookline.listening
+  say(`Hookline is listening on ${hooklineUrl}`)
+  const api = new HooklineApi(hooklineUrl, hookline.apiKey)
+
+  step = 'giving the customer-service agent a read-only key'
+  // Least privilege: this key can read events, not publish them or change endpoints.
+  const { key } = await api.request<{ key: string }>('POST', '/v1/api-keys', {
+    name: 'customer-service agent (stream)',
+    scope: 'read',
+  })
+  customerService = new CustomerServiceAgent(logger('customer-service'))
+  const following = new AbortController()
+  const seen = once(customerService, 'shipment')
+  const streaming = customerService.followStream(
+    new HooklineClient({ baseUrl: hooklineUrl, apiKey: key }),
+    following.signal,
+  )
+
+  step = 'publishing the shipment'
+  const fulfillment = new FulfillmentAgent(api, logger('fulfillment'))
+  await fulfillment.declareEvents()
+  // Give the stream a moment to connect; an event published before would be missed by a
+  // brand-new consumer (a returning one passes lastEventId and misses nothing).
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const event = await fulfillment.publishShipment(shipment)
+  const republished = await fulfillment.publishShipment(shipment)
+  if (republished.id !== event.id) throw new Error('the same Idempotency-Key created two events')
+
+  step = 'waiting for the customer-service agent to see the shipment on the stream'
+  await seen
+  following.abort()
+  await streaming
+
+  step = "checking the customer-service agent's state"
+  const order = customerService.orders.get(shipment.order_id)
+  say(`customer-service state for ${shipment.order_id}: ${JSON.stringify(order)}`)
+  if (order?.trackingNumber !== shipment.tracking_number || customerService.stats.shipmentsSeen !== 1) {
+    throw new Error(`expected the shipment seen once: ${JSON.stringify(customerService.stats)}`)
   }
 }
 

@@ -1,3 +1,4 @@
+export { type StreamOptions, streamEvents } from './client/event-stream.js'
 export { HooklineClient, type HooklineClientOptions } from './client/hookline-client.js'
 export type { FetchFunction, TransportOptions } from './client/transport.js'
 export type {
@@ -16,8 +17,10 @@ export type {
   PublishInput,
   PublishOptions,
   RequestOptions,
+  RequestValueRule,
   Source,
   SourceVerifier,
+  SourceVerifierInput,
   UpdateEndpointInput,
   UpdateSourceInput,
   WebhookEventRecord,

@@ -128,7 +128,7 @@ describe('HooklineClient', () => {
     await client.sources.create({ name: 'stripe', verifier: { scheme: 'stripe', secret: 'whsec_s' } })
     await client.sources.list()
     await client.sources.get('src_1')
-    await client.sources.update('src_1', { eventType: 'payment' })
+    await client.sources.update('src_1', { eventType: { header: 'x-event-type' } })
     await client.sources.delete('src_1')
     expect(api.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
       'POST /v1/event-types',

@@ -3,6 +3,7 @@
  * (`client.endpoints.create(…)`), over a transport that retries safely.
  */
 
+import { type StreamOptions, streamEvents } from './event-stream.js'
 import { Transport, type TransportOptions, type TransportRequest } from './transport.js'
 import type {
   CreateEndpointInput,
@@ -59,9 +60,30 @@ function randomKey(): string {
  */
 export class HooklineClient {
   readonly #transport: Transport
+  readonly #options: HooklineClientOptions
 
   constructor(options: HooklineClientOptions) {
     this.#transport = new Transport(options)
+    this.#options = options
+  }
+
+  /**
+   * Every accepted event matching `types`, live, as an async iterator (Server-Sent Events). For
+   * agents without a public URL. It reconnects with backoff after any disconnect and resumes
+   * after the last event it yielded; pass `lastEventId` to resume across restarts. Needs a key
+   * with the `read` (or `admin`) scope.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.stream({ types: ['order.*'] })) {
+   *   console.log(event.type, event.data)
+   * }
+   * ```
+   */
+  stream<T = unknown>(options: StreamOptions = {}): AsyncGenerator<WebhookEventRecord<T>, void, undefined> {
+    const { baseUrl, apiKey } = this.#options
+    const fetchFunction = this.#options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    return streamEvents<T>({ baseUrl, apiKey, fetch: fetchFunction }, options)
   }
 
   #call<T>(

@@ -133,33 +133,68 @@ export interface ListDeliveriesParams extends ListParams {
 }
 
 /** How a source verifies inbound webhooks: a scheme, its secret and scheme options. */
-export interface SourceVerifier {
-  scheme: string
-  secret: string
-  [option: string]: unknown
+/** Where a value is read from an inbound request: a header, or a JSON pointer into the body. */
+export type RequestValueRule = { header: string } | { pointer: string }
+
+/** How a source verifies requests: a scheme, its secret(s) and the scheme's options. */
+export interface SourceVerifierInput {
+  scheme: 'standard-webhooks' | 'stripe' | 'github' | 'shopify' | 'slack' | 'twilio' | 'hmac' | 'none'
+  /** Not for scheme `none`. */
+  secret?: string
+  /** Several secrets during a rotation. */
+  secrets?: string[]
+  toleranceSeconds?: number
+  /** The public URL the provider signs (Twilio behind a proxy). */
+  url?: string
+  header?: string
+  algorithm?: 'sha256' | 'sha512' | 'sha1'
+  encoding?: 'hex' | 'base64'
+  prefix?: string
+  timestampHeader?: string
+  idHeader?: string
+  template?: string
+  secretEncoding?: 'utf8' | 'hex' | 'base64'
 }
+
+/** A source as the API shows it: never its secrets. */
+export type SourceVerifier = Omit<SourceVerifierInput, 'secret' | 'secrets'>
 
 /** An inbound channel: provider webhooks posted to `/in/<name>` become events. */
 export interface Source {
   id: string
   name: string
+  /** `/in/<name>`: give the provider this path on your Hookline's public URL. */
+  ingestPath: string
   verifier: SourceVerifier
-  eventType?: string
-  idempotencyKey?: string
-  createdAt?: string
-  updatedAt?: string
+  eventType: RequestValueRule | null
+  idempotencyKey: RequestValueRule | null
+  stats: {
+    accepted: number
+    duplicates: number
+    rejected: number
+    lastAcceptedAt: string | null
+    lastRejectedAt: string | null
+  }
+  createdAt: string
+  updatedAt: string
 }
 
 /** Body of `sources.create`. */
 export interface CreateSourceInput {
   name: string
-  verifier: SourceVerifier
-  eventType?: string
-  idempotencyKey?: string
+  verifier: SourceVerifierInput
+  /** How to name events; the provider's default when absent. */
+  eventType?: RequestValueRule
+  /** Where the dedupe key comes from; the provider's default when absent. */
+  idempotencyKey?: RequestValueRule
 }
 
 /** Body of `sources.update`. */
-export type UpdateSourceInput = Partial<CreateSourceInput>
+export interface UpdateSourceInput {
+  verifier?: SourceVerifierInput
+  eventType?: RequestValueRule | null
+  idempotencyKey?: RequestValueRule | null
+}
 
 /** Per-call options of every client method. */
 export interface RequestOptions {

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { hashApiKey } from '../http/auth.js'
+import { generateApiKey } from '../http/auth.js'
 import type { Store } from '../store/store.js'
 
 /**
@@ -9,7 +8,7 @@ import type { Store } from '../store/store.js'
 export async function ensureAdminKey(store: Store, envKey: string | null): Promise<string | null> {
   if (envKey !== null) return null
   if ((await store.countApiKeys()) > 0) return null
-  const key = `hk_${randomBytes(32).toString('base64url')}`
-  await store.addApiKey(hashApiKey(key), 'admin (generated on first start)')
-  return key
+  const { token, hash, prefix } = generateApiKey()
+  await store.createApiKey({ hash, prefix, name: 'admin (generated on first start)', scope: 'admin' })
+  return token
 }

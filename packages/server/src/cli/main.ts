@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, describeServeOptions, loadConfig } from '../config/load-config.js'
+import { runGroup } from './command-runner.js'
+import { CLIENT_COMMANDS, clientCommandsHelp } from './commands/registry.js'
 import { migrateCommand } from './migrate.js'
-import { serve } from './serve.js'
+import { ROTATE_HELP, rotateEncryptionKeyCommand } from './rotate-encryption-key.js'
 
 const VERSION = '0.1.0'
 
@@ -12,8 +14,16 @@ Usage: hookline <command> [options]
 Commands:
   serve      run the gateway: management API, dispatcher and delivery
   migrate    apply database migrations and exit (serve also applies them at start)
+  rotate-encryption-key
+             re-seal every stored secret with a new encryption key
 
-Run "hookline <command> --help" for a command's options.`
+Client commands (talk to a running server: --url or HOOKLINE_URL, default http://127.0.0.1:8787;
+--api-key or HOOKLINE_API_KEY):
+${clientCommandsHelp()}
+
+Run "hookline <command> --help" for a command's options. Client commands print tables for
+people and JSON with --json; colours only on a terminal (NO_COLOR=1 turns them off,
+FORCE_COLOR=1 turns them on in a pipe).`
 
 const SERVE_HELP = `Usage: hookline serve [options]
 
@@ -40,9 +50,26 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`)
     return 0
   }
+  const clientCommand = CLIENT_COMMANDS.find((candidate) => candidate.name === command)
+  if (clientCommand) {
+    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }
+    return runGroup(clientCommand, rest, io)
+  }
   const commands: Record<string, { help: string; run: (args: string[]) => Promise<void> }> = {
-    serve: { help: SERVE_HELP, run: (args) => serve(loadConfig(process.env, args)) },
+    serve: {
+      help: SERVE_HELP,
+      // Loaded on demand: the server's dependencies would add about a second to every client command.
+      run: async (args) => {
+        const config = loadConfig(process.env, args)
+        const { serve } = await import('./serve.js')
+        return serve(config)
+      },
+    },
     migrate: { help: MIGRATE_HELP, run: (args) => migrateCommand(loadConfig(process.env, args)) },
+    'rotate-encryption-key': {
+      help: ROTATE_HELP,
+      run: (args) => rotateEncryptionKeyCommand(process.env, args),
+    },
   }
   const selected = commands[command]
   if (!selected) {

@@ -1,19 +1,26 @@
 import type { Config } from '../config/load-config.js'
 import { type Metrics, NO_METRICS } from '../core/metrics.js'
-import { createSecretCipher } from '../store/secret-cipher.js'
+import { openPostgresStore } from '../store/postgres/postgres-store.js'
+import { createSecretCipher, type SecretCipher } from '../store/secret-cipher.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
 import type { Store } from '../store/store.js'
-import { loadOrCreateEncryptionKey } from './data-dir.js'
+import { loadOrCreateEncryptionKeys } from './data-dir.js'
 
-/** Picks the backend named by HOOKLINE_DATABASE_URL. */
-export function openStore(
-  config: Pick<Config, 'database' | 'encryptionKey' | 'dataDir'>,
+/** The configured keys, or the data directory's key files (created on first start). */
+export function encryptionKeys(config: Pick<Config, 'encryptionKeys' | 'dataDir'>): Buffer[] {
+  return config.encryptionKeys ?? loadOrCreateEncryptionKeys(config.dataDir)
+}
+
+/**
+ * Picks the backend named by HOOKLINE_DATABASE_URL. Async because PostgreSQL connects and
+ * migrates (under an advisory lock) before the store can be used.
+ */
+export async function openStore(
+  config: Pick<Config, 'database' | 'encryptionKeys' | 'dataDir'>,
   metrics: Metrics = NO_METRICS,
-): Store {
-  const cipher = createSecretCipher(config.encryptionKey ?? loadOrCreateEncryptionKey(config.dataDir))
+  cipher: SecretCipher = createSecretCipher(encryptionKeys(config)),
+): Promise<Store> {
   if (config.database.kind === 'sqlite')
     return openSqliteStore({ path: config.database.path, cipher, metrics })
-  throw new Error(
-    'this build of Hookline supports sqlite: databases only; PostgreSQL support is not included yet',
-  )
+  return openPostgresStore({ connectionString: config.database.url, cipher, metrics })
 }

@@ -3,7 +3,10 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/load-config.js'
 import { Dispatcher } from '../delivery/dispatcher.js'
 import { HttpSender } from '../delivery/http-sender.js'
+import { Maintenance } from '../delivery/maintenance.js'
+import { AddressGuard } from '../delivery/network-guard.js'
 import { createServer } from '../http/create-server.js'
+import { createWorkerServer } from '../http/create-worker-server.js'
 import { PrometheusMetrics } from '../http/prometheus-metrics.js'
 import type { Store } from '../store/store.js'
 import { ensureAdminKey } from './admin-key.js'
@@ -22,12 +25,20 @@ export interface RunningGateway {
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel)) {
   const metrics = new PrometheusMetrics()
-  const store = openStore(config, metrics)
+  const store = await openStore(config, metrics)
+  if (config.database.kind === 'postgres' && config.encryptionKeys === null) {
+    // Every process sharing the database must open the secrets the others sealed.
+    logger.warn(
+      `secrets are sealed with the key in ${config.dataDir}; give every process on this database ` +
+        'the same HOOKLINE_ENCRYPTION_KEY',
+    )
+  }
   metrics.watchQueue(store)
-  const generatedKey = await ensureAdminKey(store, config.apiKey)
+  // A worker serves no API, so it has no use for an admin key (and must not print one).
+  const generatedKey = config.role === 'worker' ? null : await ensureAdminKey(store, config.apiKey)
   const sender = new HttpSender({
     timeoutMs: config.deliveryTimeoutMs,
-    allowPrivateNetworks: config.allowPrivateNetworks,
+    guard: new AddressGuard(config),
   })
   const dispatcher = new Dispatcher({
     store,
@@ -39,9 +50,15 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
     concurrency: config.deliveryConcurrency,
     metrics,
   })
-  const app = await createServer({ store, config, logger, metrics })
+  const app =
+    config.role === 'worker'
+      ? await createWorkerServer({ store, logger, metrics })
+      : await createServer({ store, config, logger, metrics })
   const address = await app.listen({ port: config.port, host: config.host })
-  dispatcher.start()
+  // `api` processes only accept and store; the workers sharing their database deliver.
+  if (config.role !== 'api') dispatcher.start()
+  const maintenance = new Maintenance({ store, logger, retentionMs: config.retentionMs })
+  maintenance.start()
 
   const url = address.replace('[::1]', '[::1]')
   let closing: Promise<void> | null = null
@@ -55,6 +72,7 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
         // Order matters: stop taking requests (in-flight publishes still commit), then stop
         // claiming and let attempts finish, then flush and close the store.
         await app.close()
+        await maintenance.stop()
         await dispatcher.stop(Math.min(config.deliveryTimeoutMs, 10_000))
         await sender.close()
         await store.close()
@@ -72,8 +90,9 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   const lines = [
     `Hookline listening on ${gateway.url}`,
     `  database: ${database}`,
-    `  API:      ${gateway.url}/openapi.json`,
+    `  role:     ${config.role}`,
   ]
+  if (config.role !== 'worker') lines.push(`  API:      ${gateway.url}/openapi.json`)
   if (generatedKey !== null) {
     lines.push(
       '',

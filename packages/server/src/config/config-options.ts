@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../core/retry-schedule.js'
 import { parseDurationMs, parseSizeBytes } from '../core/units.js'
+import { parseCidr } from '../delivery/network-guard.js'
 
 /**
  * Every setting of `hookline serve`: its flag, its environment variable, its default and how a
@@ -11,6 +12,10 @@ export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postg
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Which parts of Hookline a process runs; several processes can share one PostgreSQL database. */
+export const ROLES = ['all', 'api', 'worker'] as const
+export type Role = (typeof ROLES)[number]
 
 export interface OptionSpec<T> {
   flag: string
@@ -58,10 +63,13 @@ function parseDatabaseUrl(raw: string): DatabaseLocation {
   throw new Error('expected sqlite:PATH or postgres://…')
 }
 
-function parseEncryptionKey(raw: string): Buffer {
-  const key = Buffer.from(raw.trim(), 'base64')
-  if (key.length !== 32) throw new Error('expected 32 bytes encoded as base64 (openssl rand -base64 32)')
-  return key
+/** One key, or `new,old` while secrets sealed with the old key are being re-sealed. */
+function parseEncryptionKeys(raw: string): Buffer[] {
+  return raw.split(',').map((part) => {
+    const key = Buffer.from(part.trim(), 'base64')
+    if (key.length !== 32) throw new Error('expected 32 bytes encoded as base64 (openssl rand -base64 32)')
+    return key
+  })
 }
 
 function parseApiKey(raw: string): string {
@@ -118,12 +126,34 @@ export const SERVE_OPTIONS = {
     help: 'allow endpoints on loopback and private ranges (development, tests)',
     parse: parseBoolean,
   }),
-  encryptionKey: option({
+  allowedNetworks: option({
+    flag: 'allowed-networks',
+    env: 'HOOKLINE_ALLOWED_NETWORKS',
+    defaultValue: '',
+    help: 'comma-separated CIDRs endpoints may reach despite the private-network guard (10.1.0.0/16,…)',
+    parse: (raw): string[] => {
+      const cidrs = raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+      for (const cidr of cidrs) parseCidr(cidr)
+      return cidrs
+    },
+  }),
+  requireHttps: option({
+    flag: 'require-https',
+    env: 'HOOKLINE_REQUIRE_HTTPS',
+    defaultValue: 'false',
+    boolean: true,
+    help: 'refuse endpoints (and attempts) that are not https://',
+    parse: parseBoolean,
+  }),
+  encryptionKeys: option({
     flag: 'encryption-key',
     env: 'HOOKLINE_ENCRYPTION_KEY',
     defaultValue: undefined,
-    help: 'base64 key for secrets at rest (default: generated into the data directory)',
-    parse: parseEncryptionKey,
+    help: 'base64 key for secrets at rest; new,old during a rotation (default: generated into the data directory)',
+    parse: parseEncryptionKeys,
     secret: true,
   }),
   deliveryTimeoutMs: option({
@@ -171,6 +201,18 @@ export const SERVE_OPTIONS = {
     help: 'how long inbound dedupe keys are remembered (providers retry for days)',
     parse: positiveDuration,
   }),
+  rateLimitPerSecond: option({
+    flag: 'rate-limit',
+    env: 'HOOKLINE_RATE_LIMIT',
+    defaultValue: '5000',
+    help: 'management API requests per second per API key in each process (0: no limit)',
+    parse: (raw) => {
+      const n = Number(raw)
+      if (!Number.isInteger(n) || n < 0)
+        throw new Error('expected a whole number of requests per second (0: no limit)')
+      return n
+    },
+  }),
   deliveryConcurrency: option({
     flag: 'delivery-concurrency',
     env: 'HOOKLINE_DELIVERY_CONCURRENCY',
@@ -181,6 +223,24 @@ export const SERVE_OPTIONS = {
       if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error('expected an integer from 1 to 10000')
       return n
     },
+  }),
+  role: option({
+    flag: 'role',
+    env: 'HOOKLINE_ROLE',
+    defaultValue: 'all',
+    help: 'api: HTTP API only; worker: dispatcher with /healthz, /readyz, /metrics; all: both',
+    parse: (raw): Role => {
+      const role = raw.trim().toLowerCase()
+      if (!(ROLES as readonly string[]).includes(role)) throw new Error(`expected one of ${ROLES.join(', ')}`)
+      return role as Role
+    },
+  }),
+  retentionMs: option({
+    flag: 'retention',
+    env: 'HOOKLINE_RETENTION',
+    defaultValue: '30d',
+    help: 'delete finished deliveries, their attempts and events older than this (off: keep all)',
+    parse: (raw): number | null => (raw.trim().toLowerCase() === 'off' ? null : positiveDuration(raw)),
   }),
 } as const
 

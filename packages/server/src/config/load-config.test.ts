@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       database: { kind: 'sqlite', path: './.hookline/hookline.db' },
       apiKey: null,
       allowPrivateNetworks: false,
-      encryptionKey: null,
+      encryptionKeys: null,
       deliveryTimeoutMs: 15_000,
       maxPayloadBytes: 1_048_576,
       logLevel: 'info',
@@ -88,5 +88,20 @@ describe('loadConfig', () => {
   it('rejects unknown flags and positional arguments', () => {
     expect(() => loadConfig({}, ['--prot', '1'])).toThrow(ConfigError)
     expect(() => loadConfig({}, ['extra'])).toThrow(ConfigError)
+  })
+
+  it('reads the process role and the retention period', () => {
+    expect(loadConfig({}, [])).toMatchObject({ role: 'all', retentionMs: 30 * 86_400_000 })
+    expect(
+      loadConfig({ HOOKLINE_ROLE: 'worker', HOOKLINE_RETENTION: '12h' }, ['--role', 'api']),
+    ).toMatchObject({
+      role: 'api',
+      retentionMs: 12 * 3_600_000,
+    })
+    expect(loadConfig({ HOOKLINE_RETENTION: 'off' }, []).retentionMs).toBeNull()
+    expect(() => loadConfig({ HOOKLINE_ROLE: 'dispatcher' }, [])).toThrow(
+      /HOOKLINE_ROLE.*expected one of all, api, worker/,
+    )
+    expect(() => loadConfig({}, ['--retention', '0'])).toThrow(/HOOKLINE_RETENTION/)
   })
 })

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import {
   type DatabaseLocation,
   type LogLevel,
+  type Role,
   SERVE_OPTIONS,
   type ServeOptionName,
 } from './config-options.js'
@@ -15,14 +16,20 @@ export interface Config {
   apiKey: string | null
   retryScheduleMs: readonly number[]
   allowPrivateNetworks: boolean
-  /** 32-byte key for secrets at rest; null means "read or create `encryption.key` in dataDir". */
-  encryptionKey: Buffer | null
+  allowedNetworks: readonly string[]
+  requireHttps: boolean
+  /** 32-byte keys for secrets at rest (the first seals); null means "the data directory's key files". */
+  encryptionKeys: Buffer[] | null
   deliveryTimeoutMs: number
   maxPayloadBytes: number
   logLevel: LogLevel
   disableFailingAfterMs: number
   deliveryConcurrency: number
   dedupeTtlMs: number
+  role: Role
+  /** How long history is kept; null keeps everything. */
+  retentionMs: number | null
+  rateLimitPerSecond: number
   /** Where generated files (the SQLite database, the encryption key) live. */
   dataDir: string
 }
@@ -87,13 +94,18 @@ export function loadConfig(env: Env, argv: readonly string[]): Readonly<Config> 
     apiKey: values.apiKey as string | null,
     retryScheduleMs: Object.freeze(values.retryScheduleMs as number[]),
     allowPrivateNetworks: values.allowPrivateNetworks as boolean,
-    encryptionKey: values.encryptionKey as Buffer | null,
+    allowedNetworks: Object.freeze(values.allowedNetworks as string[]),
+    requireHttps: values.requireHttps as boolean,
+    encryptionKeys: values.encryptionKeys as Buffer[] | null,
     deliveryTimeoutMs: values.deliveryTimeoutMs as number,
     maxPayloadBytes: values.maxPayloadBytes as number,
     logLevel: values.logLevel as LogLevel,
     disableFailingAfterMs: values.disableFailingAfterMs as number,
     deliveryConcurrency: values.deliveryConcurrency as number,
     dedupeTtlMs: values.dedupeTtlMs as number,
+    role: values.role as Role,
+    retentionMs: values.retentionMs as number | null,
+    rateLimitPerSecond: values.rateLimitPerSecond as number,
     dataDir,
   })
 }

@@ -151,3 +151,18 @@ export interface Rejection {
   reason: string
   sizeBytes: number
 }
+
+/** `admin`: everything; `publish`: only `POST /v1/events`; `read`: only reads (GET, streams). */
+export type ApiKeyScope = 'admin' | 'publish' | 'read'
+
+export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['admin', 'publish', 'read']
+
+/** An API key as listed: never the token, only its first characters to recognise it by. */
+export interface ApiKey {
+  id: string
+  name: string
+  scope: ApiKeyScope
+  prefix: string
+  createdAt: string
+  revokedAt: string | null
+}

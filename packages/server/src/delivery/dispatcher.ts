@@ -32,6 +32,12 @@ const LEASE_MARGIN_MS = 5_000
  */
 const IDLE_POLL_MS = 1_000
 
+/**
+ * Renew the leases of attempts in flight this many times per lease: an attempt, or the report
+ * of one delayed by a slow store, keeps its lease, and three chances survive a failed renewal.
+ */
+const HEARTBEATS_PER_LEASE = 3
+
 /** After the store fails, wait this long before claiming again (then double, up to the cap). */
 const ERROR_BACKOFF_MS = 200
 const ERROR_BACKOFF_CAP_MS = 5_000
@@ -49,6 +55,7 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null
   private woken = false
   private unsubscribe: (() => void) | null = null
+  private heartbeat: NodeJS.Timeout | null = null
 
   constructor(private readonly options: DispatcherOptions) {
     this.workerId = options.workerId ?? `worker_${randomUUID()}`
@@ -59,6 +66,18 @@ export class Dispatcher {
     this.running = true
     this.unsubscribe = this.options.store.onDeliveriesQueued(() => this.wake())
     this.loopDone = this.loop()
+    const leaseMs = this.options.deliveryTimeoutMs + LEASE_MARGIN_MS
+    this.heartbeat = setInterval(() => this.renewLeases(leaseMs), leaseMs / HEARTBEATS_PER_LEASE)
+    this.heartbeat.unref()
+  }
+
+  private renewLeases(leaseMs: number): void {
+    const held = [...this.inFlight.keys()]
+    if (held.length === 0) return
+    this.options.store.renewLeases(this.workerId, held, Date.now(), leaseMs).catch((error: unknown) => {
+      // The lease may run out: then the delivery is retried elsewhere (at least once).
+      this.options.logger.warn({ err: error }, 'renewing leases failed')
+    })
   }
 
   /**
@@ -69,6 +88,7 @@ export class Dispatcher {
     if (!this.running) return
     this.running = false
     this.unsubscribe?.()
+    if (this.heartbeat) clearInterval(this.heartbeat)
     this.wake()
     await this.loopDone
     const settled = Promise.allSettled([...this.inFlight.values()])

@@ -1,13 +1,13 @@
 import { Agent, request, errors as undiciErrors } from 'undici'
 import type { AttemptResult } from '../core/delivery-outcome.js'
-import { checkUrlHost, ForbiddenAddressError, pinnedLookup } from './network-guard.js'
+import { type AddressGuard, ForbiddenAddressError } from './network-guard.js'
 
 /** Response bodies are kept for debugging, capped: a receiver could answer with gigabytes. */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096
 
 export interface SenderOptions {
   timeoutMs: number
-  allowPrivateNetworks: boolean
+  guard: AddressGuard
   /** Sockets kept per origin; keep-alive makes repeated deliveries to one endpoint cheap. */
   connectionsPerOrigin?: number
 }
@@ -33,7 +33,7 @@ export class HttpSender {
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? 64,
       keepAliveTimeout: 30_000,
-      connect: options.allowPrivateNetworks ? {} : { lookup: pinnedLookup },
+      connect: { lookup: options.guard.lookup },
     })
   }
 
@@ -41,7 +41,11 @@ export class HttpSender {
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)
     try {
-      if (!this.options.allowPrivateNetworks) checkUrlHost(new URL(url).hostname)
+      const target = new URL(url)
+      if (this.options.guard.requireHttps && target.protocol !== 'https:') {
+        return failure('https_required: the endpoint URL is not https', elapsed())
+      }
+      this.options.guard.checkUrlHost(target.hostname)
       const response = await request(url, {
         method: 'POST',
         headers,
@@ -77,6 +81,16 @@ export class HttpSender {
 
   async close(): Promise<void> {
     await this.agent.close()
+  }
+}
+
+function failure(message: string, durationMs: number): SendResult {
+  return {
+    result: { kind: 'error', error: message },
+    statusCode: null,
+    durationMs,
+    error: message,
+    responseBody: null,
   }
 }
 

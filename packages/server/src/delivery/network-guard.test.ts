@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { checkUrlHost, isForbiddenAddress } from './network-guard.js'
+import { AddressGuard, isForbiddenAddress, parseCidr, STRICT_POLICY } from './network-guard.js'
+
+const strict = new AddressGuard(STRICT_POLICY)
+const checkUrlHost = (host: string) => strict.checkUrlHost(host)
 
 describe('isForbiddenAddress', () => {
   it.each([
@@ -78,5 +81,41 @@ describe('checkUrlHost', () => {
   it('lets host names through to the resolver check', () => {
     expect(() => checkUrlHost('example.com')).not.toThrow()
     expect(() => checkUrlHost('8.8.8.8')).not.toThrow()
+  })
+})
+
+describe('AddressGuard exceptions', () => {
+  it('lets HOOKLINE_ALLOWED_NETWORKS through and nothing else', () => {
+    const guard = new AddressGuard({
+      allowPrivateNetworks: false,
+      allowedNetworks: ['10.1.0.0/16', 'fd00::/8'],
+      requireHttps: false,
+    })
+    expect(guard.isForbidden('10.1.2.3')).toBe(false)
+    expect(guard.isForbidden('::ffff:10.1.2.3')).toBe(false)
+    expect(guard.isForbidden('fd12::1')).toBe(false)
+    expect(guard.isForbidden('10.2.0.1')).toBe(true)
+    expect(guard.isForbidden('127.0.0.1')).toBe(true)
+    expect(guard.isForbidden('8.8.8.8')).toBe(false)
+  })
+
+  it('allows everything with HOOKLINE_ALLOW_PRIVATE_NETWORKS', () => {
+    const guard = new AddressGuard({ allowPrivateNetworks: true, allowedNetworks: [], requireHttps: false })
+    expect(guard.isForbidden('127.0.0.1')).toBe(false)
+    expect(guard.isForbidden('169.254.169.254')).toBe(false)
+  })
+
+  it('refuses a name if any of its addresses is forbidden (the rebinding trick)', async () => {
+    const result = await new Promise<{ error: unknown }>((resolve) =>
+      strict.lookup('localhost', { all: true }, (error) => resolve({ error })),
+    )
+    expect((result.error as { code?: string }).code).toBe('ssrf_blocked')
+  })
+
+  it('parses CIDRs strictly', () => {
+    expect(parseCidr('10.1.0.0/16')).toEqual({ network: '10.1.0.0', prefix: 16, family: 'ipv4' })
+    for (const bad of ['10.1.0.0', '10.1.0.0/33', 'fd00::/129', 'example.com/8', '10.1.0.0/x']) {
+      expect(() => parseCidr(bad)).toThrow(/CIDR/)
+    }
   })
 })

@@ -44,6 +44,95 @@ const forbidden = new BlockList()
 for (const [network, prefix] of FORBIDDEN_V4) forbidden.addSubnet(network, prefix, 'ipv4')
 for (const [network, prefix] of FORBIDDEN_V6) forbidden.addSubnet(network, prefix, 'ipv6')
 
+/**
+ * The operator's exceptions: everything (`HOOKLINE_ALLOW_PRIVATE_NETWORKS`), specific networks
+ * (`HOOKLINE_ALLOWED_NETWORKS`), and whether plain http is refused (`HOOKLINE_REQUIRE_HTTPS`).
+ */
+export interface NetworkPolicy {
+  allowPrivateNetworks: boolean
+  allowedNetworks: readonly string[]
+  requireHttps: boolean
+}
+
+export const STRICT_POLICY: NetworkPolicy = {
+  allowPrivateNetworks: false,
+  allowedNetworks: [],
+  requireHttps: false,
+}
+
+/** Parses `10.1.0.0/16` or `fd00::/8`; throws with a reason on anything else. */
+export function parseCidr(text: string): { network: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const [network = '', prefixText = ''] = text.trim().split('/')
+  const family = isIP(network)
+  const prefix = Number(prefixText)
+  const max = family === 4 ? 32 : 128
+  if (family === 0 || !/^\d{1,3}$/.test(prefixText) || prefix > max) {
+    throw new Error(`"${text}" is not a network in CIDR notation, such as 10.1.0.0/16`)
+  }
+  return { network, prefix, family: family === 4 ? 'ipv4' : 'ipv6' }
+}
+
+/** Decides per address, with the policy's exceptions applied before the forbidden ranges. */
+export class AddressGuard {
+  private readonly allowed = new BlockList()
+
+  constructor(private readonly policy: NetworkPolicy) {
+    for (const cidr of policy.allowedNetworks) {
+      const { network, prefix, family } = parseCidr(cidr)
+      this.allowed.addSubnet(network, prefix, family)
+    }
+  }
+
+  get requireHttps(): boolean {
+    return this.policy.requireHttps
+  }
+
+  isForbidden(address: string): boolean {
+    if (this.policy.allowPrivateNetworks) return false
+    const family = isIP(address)
+    if (family !== 0) {
+      const bare = address.split('%')[0] ?? address
+      if (this.allowed.check(bare, family === 4 ? 'ipv4' : 'ipv6')) return false
+      const embedded = family === 6 ? embeddedIPv4(bare) : null
+      if (embedded !== null && this.allowed.check(embedded, 'ipv4')) return false
+    }
+    return isForbiddenAddress(address)
+  }
+
+  /** Checks an IP-literal host (URL `hostname`, IPv6 in brackets); names go to the lookup check. */
+  checkUrlHost(hostname: string): void {
+    const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+    if (isIP(bare) !== 0 && this.isForbidden(bare)) throw new ForbiddenAddressError()
+  }
+
+  /**
+   * A \`lookup\` for net/tls connect options: resolves once, refuses if ANY resolved address is
+   * forbidden (an attacker controls which one a client would pick), and hands the vetted
+   * addresses to the socket so the connection uses exactly what was checked.
+   */
+  readonly lookup = (
+    hostname: string,
+    options: { all?: boolean | undefined; family?: number | string | undefined },
+    callback: LookupCallback,
+  ) => {
+    const family =
+      options.family === 4 || options.family === 'IPv4'
+        ? 4
+        : options.family === 6 || options.family === 'IPv6'
+          ? 6
+          : 0
+    dnsLookup(hostname, { all: true, family }, (error, addresses) => {
+      if (error) return callback(error, [])
+      if (addresses.length === 0 || addresses.some((entry) => this.isForbidden(entry.address))) {
+        return callback(new ForbiddenAddressError(), [])
+      }
+      if (options.all) return callback(null, addresses)
+      const first = addresses[0] as LookupAddress
+      return callback(null, first.address, first.family)
+    })
+  }
+}
+
 /** True when `address` (an IP literal, IPv6 without brackets) is in a forbidden range. */
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address)
@@ -110,41 +199,8 @@ export class ForbiddenAddressError extends Error {
   }
 }
 
-/** Checks an IP-literal host (URL `hostname`, IPv6 in brackets); names pass to the lookup check. */
-export function checkUrlHost(hostname: string): void {
-  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
-  if (isIP(bare) !== 0 && isForbiddenAddress(bare)) throw new ForbiddenAddressError()
-}
-
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],
   family?: number,
 ) => void
-
-/**
- * A `lookup` for net/tls connect options: resolves once, refuses if ANY resolved address is
- * forbidden (an attacker controls which one a client would pick), and hands the vetted
- * addresses to the socket so the connection uses exactly what was checked.
- */
-export function pinnedLookup(
-  hostname: string,
-  options: { all?: boolean | undefined; family?: number | string | undefined },
-  callback: LookupCallback,
-) {
-  const family =
-    options.family === 4 || options.family === 'IPv4'
-      ? 4
-      : options.family === 6 || options.family === 'IPv6'
-        ? 6
-        : 0
-  dnsLookup(hostname, { all: true, family }, (error, addresses) => {
-    if (error) return callback(error, [])
-    if (addresses.length === 0 || addresses.some((entry) => isForbiddenAddress(entry.address))) {
-      return callback(Object.assign(new ForbiddenAddressError(), { errno: undefined }), [])
-    }
-    if (options.all) return callback(null, addresses)
-    const first = addresses[0] as LookupAddress
-    return callback(null, first.address, first.family)
-  })
-}

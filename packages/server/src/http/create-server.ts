@@ -2,12 +2,16 @@ import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/load-config.js'
+import { AddressGuard } from '../delivery/network-guard.js'
+import { StreamHub } from '../delivery/stream-hub.js'
 import { InboundHandler } from '../inbound/inbound-handler.js'
 import type { Store } from '../store/store.js'
-import { createAuthenticator } from './auth.js'
+import { createAuthenticator, type Principal } from './auth.js'
 import type { RouteContext } from './context.js'
 import { installErrorHandler } from './error-handler.js'
 import { PrometheusMetrics } from './prometheus-metrics.js'
+import { RateLimiter } from './rate-limiter.js'
+import { apiKeyRoutes } from './routes/api-keys.js'
 import { dashboardRoutes } from './routes/dashboard.js'
 import { deliveryRoutes } from './routes/deliveries.js'
 import { endpointRoutes } from './routes/endpoints.js'
@@ -18,12 +22,29 @@ import { ingestRoutes } from './routes/ingest.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { openapiRoutes } from './routes/openapi.js'
 import { sourceRoutes } from './routes/sources.js'
+import { streamRoutes } from './routes/stream.js'
 import { Problem } from './schemas.js'
 import { createRequestValidatorCompiler, EventDataValidator } from './validators.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key of a `/v1` request, set by the authentication hook. */
+    principal: Principal | null
+  }
+}
+
 export interface ServerDependencies {
   store: Store
-  config: Pick<Config, 'allowPrivateNetworks' | 'maxPayloadBytes' | 'apiKey' | 'dedupeTtlMs'>
+  config: Pick<
+    Config,
+    | 'allowPrivateNetworks'
+    | 'allowedNetworks'
+    | 'requireHttps'
+    | 'maxPayloadBytes'
+    | 'apiKey'
+    | 'dedupeTtlMs'
+    | 'rateLimitPerSecond'
+  >
   logger: Logger
   /** Served at /metrics; also counts accepted events and inbound outcomes. */
   metrics?: PrometheusMetrics
@@ -68,20 +89,27 @@ export async function createServer({
   })
 
   const authenticate = createAuthenticator(store, config.apiKey)
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond)
+  app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/') || request.url === '/v1') await authenticate(request)
+    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return
+    request.principal = await authenticate(request)
+    rateLimiter.take(request.principal.keyId)
   })
 
   // A POST without a body but with `content-type: application/json` (curl -H … -X POST) is an
-  // empty request, not broken JSON.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // empty request, not broken JSON. `__proto__` and `constructor` keys are plain data: JSON.parse
+  // makes them own properties, nothing here merges request objects into others, and an event's
+  // payload must reach its endpoints exactly as it was published.
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString()
     if (text === '') return done(null, undefined)
     return parseJson(request, text, done)
   })
 
-  const context: RouteContext = { store, config, metrics, eventData: new EventDataValidator() }
+  const guard = new AddressGuard(config)
+  const context: RouteContext = { store, config, metrics, guard, eventData: new EventDataValidator() }
   for (const routes of [
     healthRoutes,
     openapiRoutes,
@@ -90,10 +118,16 @@ export async function createServer({
     eventRoutes,
     deliveryRoutes,
     sourceRoutes,
+    apiKeyRoutes,
   ]) {
     routes(app, context)
   }
   metricsRoutes(app, metrics)
+  const hub = new StreamHub(store, logger)
+  hub.start()
+  // Streams never end by themselves: end them first, or closing the server would wait forever.
+  app.addHook('preClose', async () => hub.stop())
+  streamRoutes(app, store, hub)
   const inbound = new InboundHandler({ store, logger, metrics, dedupeTtlMs: config.dedupeTtlMs })
   ingestRoutes(app, inbound, config.maxPayloadBytes)
   await dashboardRoutes(app)

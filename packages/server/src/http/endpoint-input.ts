@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors.js'
-import { checkUrlHost } from '../delivery/network-guard.js'
+import type { AddressGuard } from '../delivery/network-guard.js'
 
 /** Headers Hookline sets itself; an endpoint may not override them. */
 const RESERVED_HEADERS = new Set([
@@ -19,7 +19,7 @@ const RESERVED_HEADERS = new Set([
  * networks are allowed) does not name a forbidden address literally. Host names are checked
  * again after DNS resolution at every attempt, by the sender.
  */
-export function checkEndpointUrl(url: string, allowPrivateNetworks: boolean): void {
+export function checkEndpointUrl(url: string, guard: AddressGuard): void {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -34,18 +34,21 @@ export function checkEndpointUrl(url: string, allowPrivateNetworks: boolean): vo
   if (parsed.hash !== '') {
     throw new ValidationError('invalid endpoint', [{ path: '/url', message: 'must not contain a #fragment' }])
   }
-  if (!allowPrivateNetworks) {
-    try {
-      checkUrlHost(parsed.hostname)
-    } catch {
-      throw new ValidationError('invalid endpoint', [
-        {
-          path: '/url',
-          message:
-            'points to a loopback, private or reserved address (set HOOKLINE_ALLOW_PRIVATE_NETWORKS=true to allow it)',
-        },
-      ])
-    }
+  if (guard.requireHttps && parsed.protocol !== 'https:') {
+    throw new ValidationError('invalid endpoint', [
+      { path: '/url', message: 'must be an https:// URL (HOOKLINE_REQUIRE_HTTPS is set)' },
+    ])
+  }
+  try {
+    guard.checkUrlHost(parsed.hostname)
+  } catch {
+    throw new ValidationError('invalid endpoint', [
+      {
+        path: '/url',
+        message:
+          'points to a loopback, private or reserved address (allow it with HOOKLINE_ALLOWED_NETWORKS or HOOKLINE_ALLOW_PRIVATE_NETWORKS)',
+      },
+    ])
   }
 }
 

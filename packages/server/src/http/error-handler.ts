@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { type FieldError, HooklineError, ValidationError } from '../core/errors.js'
 import { problem, sendProblem } from './problem.js'
+import { RateLimitedError } from './rate-limiter.js'
 
 interface AjvError {
   instancePath?: string
@@ -31,6 +32,7 @@ export function fieldErrors(errors: readonly AjvError[], prefix = ''): FieldErro
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds))
     if (error instanceof HooklineError) {
       const errors = error instanceof ValidationError ? error.errors : undefined
       return sendProblem(reply, problem(error.status, error.code, error.message, errors))

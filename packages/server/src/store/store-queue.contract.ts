@@ -145,6 +145,45 @@ function describeClaims(current: CurrentStore): void {
       expect(await store.recordAttempt(report(claimed, 'w1', SUCCEEDED))).toBe(false)
     })
 
+    it('renews the leases a worker holds (heartbeat), so no one else claims them meanwhile', async () => {
+      const store = current()
+      const { delivery } = await oneDelivery(store)
+      await store.publish({ type: 'order.paid', data: {} })
+      const now = Date.now()
+      const [held, settled] = await store.claimDue('w1', 10, now, LEASE_MS)
+      if (!held || !settled) throw new Error('expected two claims')
+      await store.recordAttempt(report(settled, 'w1', SUCCEEDED))
+      const renewedAt = now + LEASE_MS - 1
+      // Settled, unknown and never-held deliveries are not renewed.
+      expect(
+        await store.renewLeases(
+          'w1',
+          [held.deliveryId, settled.deliveryId, 'dlv_missing'],
+          renewedAt,
+          LEASE_MS,
+        ),
+      ).toEqual([held.deliveryId])
+      expect(await store.claimDue('w2', 10, now + LEASE_MS, LEASE_MS)).toEqual([])
+      expect(await store.claimDue('w2', 10, renewedAt + LEASE_MS - 1, LEASE_MS)).toEqual([])
+      expect(await claimOne(store, 'w2', renewedAt + LEASE_MS)).toMatchObject({ deliveryId: held.deliveryId })
+      expect(await store.getDelivery(delivery.id)).toMatchObject({ status: 'pending' })
+    })
+
+    it('fences off a heartbeat from a worker whose lease was taken over', async () => {
+      const store = current()
+      await oneDelivery(store)
+      const now = Date.now()
+      const stale = await claimOne(store, 'w1', now)
+      await claimOne(store, 'w2', now + LEASE_MS)
+      // w1 comes back after its lease expired: its heartbeat must not steal w2's lease back...
+      expect(await store.renewLeases('w1', [stale.deliveryId], now + LEASE_MS + 1, 10 * LEASE_MS)).toEqual([])
+      // ...nor move w2's lease: it still expires when w2's claim said.
+      expect(await store.nextDueAtMs()).toBe(now + 2 * LEASE_MS)
+      expect(await store.renewLeases('w2', [stale.deliveryId], now + LEASE_MS + 1, LEASE_MS)).toEqual([
+        stale.deliveryId,
+      ])
+    })
+
     it('says when the earliest pending delivery is due', async () => {
       const store = current()
       expect(await store.nextDueAtMs()).toBeNull()

@@ -11,6 +11,8 @@ import {
   type OpenStore,
 } from './store-fixtures.contract.js'
 import { describeQueue } from './store-queue.contract.js'
+import { describeRetention } from './store-retention.contract.js'
+import { describeSources } from './store-sources.contract.js'
 
 export type { OpenedStore, OpenStore } from './store-fixtures.contract.js'
 
@@ -45,6 +47,8 @@ export function runStoreContract(name: string, open: OpenStore): void {
     describeEndpoints(current)
     describePublishing(current)
     describeQueue(current)
+    describeSources(current)
+    describeRetention(current)
     describeApiKeysAndLifecycle(current)
   })
 }
@@ -100,17 +104,40 @@ function describeEventTypes(current: CurrentStore): void {
 
 function describeApiKeysAndLifecycle(current: CurrentStore): void {
   describe('API keys', () => {
-    it('adds, counts and recognises key hashes', async () => {
+    it('creates, finds by hash, lists newest first and revokes keys', async () => {
       const store = current()
       const hash = 'a'.repeat(64)
       expect(await store.countApiKeys()).toBe(0)
-      expect(await store.hasApiKey(hash)).toBe(false)
-      await store.addApiKey(hash, 'admin')
-      expect(await store.hasApiKey(hash)).toBe(true)
-      expect(await store.hasApiKey('b'.repeat(64))).toBe(false)
-      expect(await store.countApiKeys()).toBe(1)
-      await store.addApiKey('c'.repeat(64), 'ci')
+      expect(await store.findApiKey(hash)).toBeNull()
+      const admin = await store.createApiKey({ hash, name: 'admin', scope: 'admin', prefix: 'hl_aaaaaaa' })
+      expect(admin).toMatchObject({
+        id: expect.stringMatching(/^key_/),
+        name: 'admin',
+        scope: 'admin',
+        revokedAt: null,
+      })
+      expect(await store.findApiKey(hash)).toEqual({ id: admin.id, scope: 'admin' })
+      expect(await store.findApiKey('b'.repeat(64))).toBeNull()
+      const reader = await store.createApiKey({
+        hash: 'c'.repeat(64),
+        name: 'ci',
+        scope: 'read',
+        prefix: 'hl_ccccccc',
+      })
       expect(await store.countApiKeys()).toBe(2)
+
+      const first = await store.listApiKeys({ limit: 1 })
+      expect(first.data.map((key) => key.id)).toEqual([reader.id])
+      const second = await store.listApiKeys({ limit: 1, cursor: first.nextCursor ?? undefined })
+      expect(second).toMatchObject({ data: [{ id: admin.id, prefix: 'hl_aaaaaaa' }], nextCursor: null })
+      expect(JSON.stringify([first, second])).not.toContain('c'.repeat(64))
+
+      const revoked = await store.revokeApiKey(reader.id)
+      expect(revoked?.revokedAt).toEqual(expect.any(String))
+      expect(await store.findApiKey('c'.repeat(64))).toBeNull()
+      expect(await store.revokeApiKey('key_missing')).toBeNull()
+      // Revoking twice keeps the first revocation time.
+      expect((await store.revokeApiKey(reader.id))?.revokedAt).toBe(revoked?.revokedAt)
     })
   })
 

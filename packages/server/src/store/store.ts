@@ -1,5 +1,7 @@
 import type { Outcome } from '../core/delivery-outcome.js'
 import type {
+  ApiKey,
+  ApiKeyScope,
   Attempt,
   Delivery,
   DeliveryStatus,
@@ -75,6 +77,14 @@ export interface DeliveryQuery extends PageRequest {
   eventId?: string | undefined
 }
 
+export interface NewApiKey {
+  hash: string
+  name: string
+  scope: ApiKeyScope
+  /** The first characters of the token, shown in lists so that people can tell keys apart. */
+  prefix: string
+}
+
 export interface NewSource {
   name: string
   verifier: VerifierConfig
@@ -112,6 +122,13 @@ export interface RejectionRecord {
   sizeBytes: number
 }
 
+/** An event with its log position and its exact wire body. */
+export interface LoggedEvent {
+  position: number
+  event: HooklineEvent
+  body: string
+}
+
 export interface DeliveryWithAttempts extends Delivery {
   attempts: Attempt[]
 }
@@ -138,6 +155,13 @@ export interface QueueStats {
   pending: number
   due: number
   oldestDueAgeMs: number
+}
+
+/** What one retention pass deleted. */
+export interface PrunedHistory {
+  events: number
+  deliveries: number
+  attempts: number
 }
 
 export interface AttemptReport {
@@ -194,6 +218,19 @@ export interface Store {
   /** Forgets dedupe keys that expired before `nowMs`, at most `limit`; returns how many. */
   pruneDedupeKeys(nowMs: number, limit: number): Promise<number>
 
+  // Event log positions (event streams). A position is a backend-specific number that grows
+  // with every accepted event; streams remember the last one they sent.
+  /** The position of the newest event (0 when there is none). */
+  latestEventPosition(): Promise<number>
+  /** The position of an event, or null if it is unknown (never existed, or deleted by retention). */
+  eventPosition(id: string): Promise<number | null>
+  /**
+   * Events after `position`, oldest first, at most `limit`. Backends must not let a later call
+   * return an event at or below a position already returned (PostgreSQL: beware of
+   * transactions committing out of sequence order).
+   */
+  eventsAfter(position: number, limit: number): Promise<LoggedEvent[]>
+
   // Deliveries
   getDelivery(id: string): Promise<DeliveryWithAttempts | null>
   listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>
@@ -205,6 +242,11 @@ export interface Store {
   claimDue(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedDelivery[]>
   /** Applies an attempt's outcome; returns false if the worker no longer holds the lease. */
   recordAttempt(report: AttemptReport): Promise<boolean>
+  /**
+   * Heartbeat: extends to `nowMs + leaseMs` the leases `workerId` still holds among
+   * `deliveryIds`, and returns those. A lease another worker has taken over is not renewed.
+   */
+  renewLeases(workerId: string, deliveryIds: string[], nowMs: number, leaseMs: number): Promise<string[]>
   /** Gives deliveries back (shutdown): they become due at once for whoever claims next. */
   releaseLeases(workerId: string, deliveryIds: string[]): Promise<void>
   /** When the earliest pending delivery becomes due, or null if none is pending. */
@@ -214,10 +256,29 @@ export interface Store {
   /** Calls `listener` after a commit that may have made deliveries due. */
   onDeliveriesQueued(listener: () => void): () => void
 
+  // Retention
+  /**
+   * Deletes up to `limit` finished deliveries last changed before `beforeMs`, with their
+   * attempts, then up to `limit` events from before `beforeMs` that no delivery refers to any
+   * more and no live inbound dedupe key points at. A pending delivery keeps itself and its
+   * event. Call again while a full batch was deleted.
+   */
+  pruneHistory(beforeMs: number, limit: number): Promise<PrunedHistory>
+
   // API keys (stored as SHA-256 hashes only)
   countApiKeys(): Promise<number>
-  addApiKey(hash: string, name: string): Promise<void>
-  hasApiKey(hash: string): Promise<boolean>
+  createApiKey(input: NewApiKey): Promise<ApiKey>
+  /** The live (not revoked) key with this hash. */
+  findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null>
+  listApiKeys(page: PageRequest): Promise<Page<ApiKey>>
+  /** Revokes at once; returns null for an unknown id. */
+  revokeApiKey(id: string): Promise<ApiKey | null>
+
+  /**
+   * Re-seals every stored secret (endpoint secrets, source verifiers) with `reseal`, in one
+   * transaction: for `hookline rotate-encryption-key`. Returns how many values were re-sealed.
+   */
+  resealSecrets(reseal: (sealed: string) => string): Promise<number>
 
   /** Throws if the store is unreachable (readiness). */
   ping(): Promise<void>

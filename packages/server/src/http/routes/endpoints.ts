@@ -23,7 +23,7 @@ const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000
 
 const tags = ['endpoints']
 
-export function endpointRoutes(app: FastifyInstance, { store, config }: RouteContext): void {
+export function endpointRoutes(app: FastifyInstance, { store, guard }: RouteContext): void {
   const mustExist = async (id: string) => {
     const endpoint = await store.getEndpoint(id)
     if (!endpoint) throw new NotFoundError('endpoint', id)
@@ -42,7 +42,7 @@ export function endpointRoutes(app: FastifyInstance, { store, config }: RouteCon
     },
     async (request, reply) => {
       const { secret: given, ...fields } = request.body
-      checkEndpointUrl(fields.url, config.allowPrivateNetworks)
+      checkEndpointUrl(fields.url, guard)
       checkEndpointHeaders(fields.headers)
       const secret = given ?? generateSecret()
       const endpoint = await store.createEndpoint({ ...fields, secret })
@@ -75,7 +75,7 @@ export function endpointRoutes(app: FastifyInstance, { store, config }: RouteCon
       },
     },
     async (request) => {
-      if (request.body.url !== undefined) checkEndpointUrl(request.body.url, config.allowPrivateNetworks)
+      if (request.body.url !== undefined) checkEndpointUrl(request.body.url, guard)
       checkEndpointHeaders(request.body.headers)
       const endpoint = await store.updateEndpoint(request.params.id, request.body)
       if (!endpoint) throw new NotFoundError('endpoint', request.params.id)

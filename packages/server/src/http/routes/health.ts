@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { RouteContext } from '../context.js'
 import { problem, sendProblem } from '../problem.js'
 
-export function healthRoutes(app: FastifyInstance, { store }: RouteContext): void {
+/** Needs only the store, so that worker processes (create-worker-server.ts) serve it too. */
+export function healthRoutes(app: FastifyInstance, { store }: Pick<RouteContext, 'store'>): void {
   app.get(
     '/healthz',
     { schema: { tags: ['health'], summary: 'Liveness: the process serves requests' } },

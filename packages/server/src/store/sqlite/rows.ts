@@ -1,4 +1,6 @@
 import type {
+  ApiKey,
+  ApiKeyScope,
   Attempt,
   Delivery,
   DeliveryStatus,
@@ -131,4 +133,25 @@ export function toAttempt(row: AttemptRow): Attempt {
   if (row.error !== null) attempt.error = row.error
   if (row.response_body !== null) attempt.responseBody = row.response_body
   return attempt
+}
+
+export interface ApiKeyRow {
+  seq: number
+  id: string
+  name: string
+  scope: ApiKeyScope
+  prefix: string
+  created_at: number
+  revoked_at: number | null
+}
+
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    prefix: row.prefix,
+    createdAt: iso(row.created_at),
+    revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+  }
 }

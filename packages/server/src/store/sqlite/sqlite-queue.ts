@@ -145,7 +145,7 @@ export abstract class SqliteQueue {
     const select = this.sql(
       `SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.final_attempt, e.type, e.body,
               ep.url, ep.headers, ep.secrets, ep.disabled, ep.failing_since
-       FROM deliveries d
+       FROM deliveries d INDEXED BY deliveries_due
        JOIN events e ON e.seq = d.event_seq
        JOIN endpoints ep ON ep.id = d.endpoint_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= ?
@@ -268,6 +268,15 @@ export abstract class SqliteQueue {
     })
   }
 
+  renewLeases(workerId: string, deliveryIds: string[], nowMs: number, leaseMs: number): Promise<string[]> {
+    return this.write(() => {
+      const renew = this.sql(
+        `UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+      )
+      return deliveryIds.filter((id) => renew.run(nowMs + leaseMs, id, workerId).changes > 0)
+    })
+  }
+
   releaseLeases(workerId: string, deliveryIds: string[]): Promise<void> {
     return this.write(() => {
       const release = this.sql(
@@ -294,8 +303,11 @@ export abstract class SqliteQueue {
   }
 
   async nextDueAtMs(): Promise<number | null> {
+    // INDEXED BY, here and in claimDue: without statistics the planner prefers
+    // deliveries_by_status and scans every pending row (35 ms per call with 100,000 pending,
+    // on every wake-up of the dispatcher); the partial index answers in microseconds.
     const row = this.sql(
-      "SELECT min(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'",
+      "SELECT min(next_attempt_at) AS due FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'",
     ).get() as { due: number | null }
     return row.due
   }

@@ -210,8 +210,9 @@ export class SqliteSources {
       () =>
         this.ctx
           .sql(
-            `DELETE FROM inbound_dedupe WHERE rowid IN (
-               SELECT rowid FROM inbound_dedupe WHERE expires_at <= ? LIMIT ?)`,
+            // inbound_dedupe is WITHOUT ROWID: rows are named by their primary key.
+            `DELETE FROM inbound_dedupe WHERE (source_id, key) IN (
+               SELECT source_id, key FROM inbound_dedupe WHERE expires_at <= ? LIMIT ?)`,
           )
           .run(nowMs, limit).changes,
     )

@@ -2,6 +2,8 @@ import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import { type Metrics, NO_METRICS } from '../../core/metrics.js'
 import type {
+  ApiKey,
+  ApiKeyScope,
   Delivery,
   Endpoint,
   EndpointSecret,
@@ -21,10 +23,13 @@ import type {
   EventQuery,
   IngestRequest,
   IngestResult,
+  LoggedEvent,
+  NewApiKey,
   NewEndpoint,
   NewEventType,
   NewSource,
   PageRequest,
+  PrunedHistory,
   PublishRequest,
   PublishResult,
   RejectionRecord,
@@ -33,11 +38,13 @@ import type {
 } from '../store.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
 import {
+  type ApiKeyRow,
   type AttemptRow,
   type DeliveryRow,
   type EndpointRow,
   type EventRow,
   type EventTypeRow,
+  toApiKey,
   toAttempt,
   toDelivery,
   toEndpoint,
@@ -45,6 +52,7 @@ import {
   toEventType,
 } from './rows.js'
 import { SqliteQueue } from './sqlite-queue.js'
+import { pruneHistory } from './sqlite-retention.js'
 import { SqliteSources } from './sqlite-sources.js'
 import { WriteBatcher } from './write-batcher.js'
 
@@ -299,6 +307,25 @@ export class SqliteStore extends SqliteQueue implements Store {
     return toPage(rows, query.limit, toEvent)
   }
 
+  async latestEventPosition(): Promise<number> {
+    return (this.sql('SELECT coalesce(max(seq), 0) AS seq FROM events').get() as { seq: number }).seq
+  }
+
+  async eventPosition(id: string): Promise<number | null> {
+    const row = this.sql('SELECT seq FROM events WHERE id = ?').get(id) as { seq: number } | undefined
+    return row?.seq ?? null
+  }
+
+  async eventsAfter(position: number, limit: number): Promise<LoggedEvent[]> {
+    // One writer and AUTOINCREMENT: sequence numbers become visible in order, so a cursor on
+    // seq never skips an event.
+    const rows = this.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(
+      position,
+      limit,
+    ) as EventRow[]
+    return rows.map((row) => ({ position: row.seq, event: toEvent(row), body: row.body }))
+  }
+
   // --- deliveries --------------------------------------------------------------------------
 
   async getDelivery(id: string): Promise<DeliveryWithAttempts | null> {
@@ -393,25 +420,68 @@ export class SqliteStore extends SqliteQueue implements Store {
     return this.sources.pruneDedupeKeys(nowMs, limit)
   }
 
+  // --- retention ---------------------------------------------------------------------------
+
+  pruneHistory(beforeMs: number, limit: number): Promise<PrunedHistory> {
+    return this.write(() => pruneHistory((text) => this.sql(text), beforeMs, limit, Date.now()))
+  }
+
   // --- API keys ----------------------------------------------------------------------------
 
   async countApiKeys(): Promise<number> {
     return (this.sql('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n
   }
 
-  addApiKey(hash: string, name: string): Promise<void> {
+  createApiKey(input: NewApiKey): Promise<ApiKey> {
     return this.write(() => {
-      this.sql('INSERT INTO api_keys (id, hash, name, created_at) VALUES (?, ?, ?, ?)').run(
-        newId('key'),
-        hash,
-        name,
-        Date.now(),
-      )
+      const now = Date.now()
+      const row = this.sql(
+        `INSERT INTO api_keys (id, hash, name, scope, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         RETURNING rowid AS seq, *`,
+      ).get(newId('key', now), input.hash, input.name, input.scope, input.prefix, now) as ApiKeyRow
+      return toApiKey(row)
     })
   }
 
-  async hasApiKey(hash: string): Promise<boolean> {
-    return this.sql('SELECT 1 FROM api_keys WHERE hash = ?').get(hash) !== undefined
+  async findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null> {
+    const row = this.sql('SELECT id, scope FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash) as
+      | { id: string; scope: ApiKeyScope }
+      | undefined
+    return row ?? null
+  }
+
+  async listApiKeys(page: PageRequest): Promise<Page<ApiKey>> {
+    const rows = this.sql(
+      'SELECT rowid AS seq, * FROM api_keys WHERE rowid < ? ORDER BY rowid DESC LIMIT ?',
+    ).all(decodeCursor(page.cursor) ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as ApiKeyRow[]
+    return toPage(rows, page.limit, toApiKey)
+  }
+
+  revokeApiKey(id: string): Promise<ApiKey | null> {
+    return this.write(() => {
+      const row = this.sql(
+        'UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING rowid AS seq, *',
+      ).get(Date.now(), id) as ApiKeyRow | undefined
+      return row ? toApiKey(row) : null
+    })
+  }
+
+  resealSecrets(reseal: (sealed: string) => string): Promise<number> {
+    return this.write(() => {
+      let count = 0
+      for (const { id, secrets } of this.sql('SELECT id, secrets FROM endpoints').all() as EndpointRow[]) {
+        this.sql('UPDATE endpoints SET secrets = ? WHERE id = ?').run(reseal(secrets), id)
+        count += 1
+      }
+      for (const { id, verifier } of this.sql('SELECT id, verifier FROM sources').all() as {
+        id: string
+        verifier: string
+      }[]) {
+        this.sql('UPDATE sources SET verifier = ? WHERE id = ?').run(reseal(verifier), id)
+        count += 1
+      }
+      return count
+    })
   }
 
   // --- lifecycle ---------------------------------------------------------------------------

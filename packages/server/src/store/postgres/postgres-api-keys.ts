@@ -1,0 +1,82 @@
+import { newId } from '../../core/ids.js'
+import type { ApiKey, ApiKeyScope, Page } from '../../core/types.js'
+import { decodeCursor, toPage } from '../cursor.js'
+import type { NewApiKey, PageRequest } from '../store.js'
+import type { PgDatabase } from './pg-database.js'
+import type { PgWriteBatcher } from './pg-write-batcher.js'
+
+/** Row shape of `api_keys` (never the hash) and its mapping. */
+export interface ApiKeyRow {
+  seq: number
+  id: string
+  name: string
+  scope: ApiKeyScope
+  prefix: string
+  created_at: number
+  revoked_at: number | null
+}
+
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    prefix: row.prefix,
+    createdAt: new Date(row.created_at).toISOString(),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
+  }
+}
+
+/** API keys in PostgreSQL: stored as hashes, listed without them. */
+export class PostgresApiKeys {
+  constructor(
+    private readonly db: PgDatabase,
+    private readonly batcher: PgWriteBatcher,
+  ) {}
+
+  async count(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM api_keys')
+    return row?.n ?? 0
+  }
+
+  create(input: NewApiKey): Promise<ApiKey> {
+    return this.batcher.write(async (tx) => {
+      const now = Date.now()
+      const [row] = await tx.query<ApiKeyRow>(
+        `INSERT INTO api_keys (id, hash, name, scope, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING seq, id, name, scope, prefix, created_at, revoked_at`,
+        [newId('key', now), input.hash, input.name, input.scope, input.prefix, now],
+      )
+      return toApiKey(row as ApiKeyRow)
+    })
+  }
+
+  async find(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null> {
+    const [row] = await this.db.query<{ id: string; scope: ApiKeyScope }>(
+      'SELECT id, scope FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
+      [hash],
+      'api_key_by_hash',
+    )
+    return row ?? null
+  }
+
+  async list(page: PageRequest): Promise<Page<ApiKey>> {
+    const rows = await this.db.query<ApiKeyRow>(
+      `SELECT seq, id, name, scope, prefix, created_at, revoked_at FROM api_keys
+       WHERE seq < $1 ORDER BY seq DESC LIMIT $2`,
+      [decodeCursor(page.cursor) ?? Number.MAX_SAFE_INTEGER, page.limit + 1],
+    )
+    return toPage(rows, page.limit, toApiKey)
+  }
+
+  revoke(id: string): Promise<ApiKey | null> {
+    return this.batcher.write(async (tx) => {
+      const [row] = await tx.query<ApiKeyRow>(
+        `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2
+         RETURNING seq, id, name, scope, prefix, created_at, revoked_at`,
+        [Date.now(), id],
+      )
+      return row ? toApiKey(row) : null
+    })
+  }
+}

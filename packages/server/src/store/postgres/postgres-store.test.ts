@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describePostgres, type TestDatabase } from '../../../../../test/support/postgres.js'
+import { UnavailableError } from '../../core/errors.js'
+import { createSecretCipher } from '../secret-cipher.js'
+import { runStoreContract } from '../store.contract.js'
+import { endpointInput, LEASE_MS } from '../store-fixtures.contract.js'
+import { PgDatabase } from './pg-database.js'
+import { migratePostgres, migrationFiles } from './pg-migrate.js'
+import { openPostgresStore, type PostgresStore } from './postgres-store.js'
+
+let schemas = 0
+
+/** A fresh schema in the file's database: a store that starts empty, as the contract wants. */
+async function freshSchema(database: TestDatabase): Promise<string> {
+  const schema = `s${process.pid}_${++schemas}`
+  await database.query(`CREATE SCHEMA ${schema}`)
+  return schema
+}
+
+function openStoreIn(database: TestDatabase, schema: string, key = randomBytes(32)) {
+  return openPostgresStore({ connectionString: database.url, schema, cipher: createSecretCipher([key]) })
+}
+
+/**
+ * Empties every table of `schema` but the migration log: as fresh as a new schema for the
+ * contract, without paying for the migrations (a few hundred milliseconds) in every test.
+ */
+async function emptySchema(database: TestDatabase, schema: string): Promise<void> {
+  const tables = await database.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables
+     WHERE table_schema = $1 AND table_name <> 'schema_migrations'`,
+    [schema],
+  )
+  // deliveries refer to events: empty it first.
+  const names = tables
+    .map(({ name }) => name)
+    .sort((a, b) => Number(b === 'deliveries') - Number(a === 'deliveries'))
+  await database.query(names.map((name) => `DELETE FROM ${schema}.${name};`).join('\n'))
+}
+
+await describePostgres('postgres store', 'store', (database) => {
+  let contractSchema: string | null = null
+  runStoreContract('postgres', async () => {
+    if (contractSchema === null) contractSchema = await freshSchema(database())
+    else await emptySchema(database(), contractSchema)
+    const store = await openStoreIn(database(), contractSchema)
+    return { store, cleanup: () => store.close() }
+  })
+
+  describe('migrations', () => {
+    it('applies each migration once when several processes start together', async () => {
+      const schema = await freshSchema(database())
+      const runners = Array.from(
+        { length: 5 },
+        () => new PgDatabase({ connectionString: database().url, schema }),
+      )
+      try {
+        const applied = await Promise.all(runners.map((db) => migratePostgres(db)))
+        expect(applied.flat().sort()).toEqual(migrationFiles())
+        expect(applied.filter((names) => names.length > 0)).toHaveLength(1)
+        const rows = await database().query<{ name: string }>(`SELECT name FROM ${schema}.schema_migrations`)
+        expect(rows.map((row) => row.name).sort()).toEqual(migrationFiles())
+        expect(await migratePostgres(runners[0] as PgDatabase)).toEqual([])
+      } finally {
+        await Promise.all(runners.map((db) => db.close()))
+      }
+    })
+  })
+
+  describe('several processes on one database', () => {
+    let schema: string
+    let a: PostgresStore
+    let b: PostgresStore
+    beforeEach(async () => {
+      schema = await freshSchema(database())
+      const key = randomBytes(32)
+      a = await openStoreIn(database(), schema, key)
+      b = await openStoreIn(database(), schema, key)
+    })
+    afterEach(async () => {
+      await Promise.all([a.close(), b.close()])
+      await database().query(`DROP SCHEMA ${schema} CASCADE`)
+    })
+
+    it('never hands one delivery to two claimers at once', async () => {
+      await a.createEndpoint(endpointInput())
+      await Promise.all(
+        Array.from({ length: 200 }, (_, n) => a.publish({ type: 'order.shipped', data: { n } })),
+      )
+      const now = Date.now()
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? a : b).claimDue(`w${n}`, 15, now, LEASE_MS)),
+      )
+      const ids = claims.flat().map((claimed) => claimed.deliveryId)
+      expect(ids).toHaveLength(200)
+      expect(new Set(ids).size).toBe(200)
+    })
+
+    it('wakes the other process when a commit queues deliveries', async () => {
+      await a.createEndpoint(endpointInput())
+      const woken = new Promise<void>((resolve) => {
+        const unsubscribe = b.onDeliveriesQueued(() => {
+          unsubscribe()
+          resolve()
+        })
+      })
+      await a.publish({ type: 'order.shipped', data: {} })
+      await woken
+      expect(await b.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(1)
+    })
+
+    it('stores one event for racing publishes with one idempotency key from both', async () => {
+      await a.createEndpoint(endpointInput())
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, n) =>
+          (n % 2 === 0 ? a : b).publish({ type: 'order.shipped', data: { n }, idempotencyKey: 'same' }),
+        ),
+      )
+      expect(results.filter((result) => result.created)).toHaveLength(1)
+      expect(new Set(results.map((result) => result.event.id)).size).toBe(1)
+      expect((await a.listDeliveries({ limit: 10 })).data).toHaveLength(1)
+    })
+
+    it('stores one event for racing ingests of one dedupe key from both', async () => {
+      const source = await a.createSource({ name: 'stripe', verifier: { scheme: 'none', secrets: [] } })
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, n) =>
+          (n % 2 === 0 ? a : b).ingest({
+            sourceId: source.id,
+            sourceName: 'stripe',
+            type: 'stripe.charge.succeeded',
+            data: { n },
+            dedupeKey: 'evt_stripe_1',
+            dedupeUntilMs: Date.now() + 60_000,
+            headers: {},
+          }),
+        ),
+      )
+      expect(results.filter((result) => !result.duplicate)).toHaveLength(1)
+      expect(new Set(results.map((result) => result.event.id)).size).toBe(1)
+      expect(await a.getSource(source.id)).toMatchObject({ stats: { accepted: 1, duplicates: 19 } })
+    })
+
+    it('never lets the event log pass an event whose transaction commits later', async () => {
+      const before = await a.latestEventPosition()
+      // A transaction that inserted an event and has not committed yet, as a slow batch of
+      // another process would be.
+      const raw = new PgDatabase({ connectionString: database().url, schema })
+      const { client, release } = await raw.connect()
+      try {
+        await client.query('BEGIN')
+        await client.query(
+          `INSERT INTO events (id, type, timestamp, body) VALUES ('evt_slow', 'order.slow', 0, '{"id":"evt_slow"}')`,
+        )
+        const { event } = await b.publish({ type: 'order.fast', data: {} })
+        expect(await a.eventPosition(event.id)).toEqual(expect.any(Number))
+        // The committed event waits behind the open transaction...
+        expect((await a.eventsAfter(before, 10)).map((entry) => entry.event.id)).toEqual([])
+        await client.query('COMMIT')
+        // ...and then both come, the earlier transaction first, each exactly once.
+        const after = await a.eventsAfter(before, 10)
+        expect(after.map((entry) => entry.event.id)).toEqual(['evt_slow', event.id])
+        const last = after[after.length - 1]?.position ?? 0
+        expect(last).toBe(await a.latestEventPosition())
+        expect(await a.eventsAfter(last, 10)).toEqual([])
+      } finally {
+        release()
+        await raw.close()
+      }
+    })
+  })
+
+  describe('connection loss', () => {
+    let schema: string
+    let store: PostgresStore
+    beforeEach(async () => {
+      schema = await freshSchema(database())
+      store = await openStoreIn(database(), schema)
+    })
+    afterEach(async () => {
+      await database().endOutage()
+      await store.close()
+      await database().query(`DROP SCHEMA ${schema} CASCADE`)
+    })
+
+    it('carries on after its connections are terminated', async () => {
+      await store.createEndpoint(endpointInput())
+      await store.publish({ type: 'order.shipped', data: {} })
+      expect(await database().terminateConnections()).toBeGreaterThan(0)
+      // Dead connections still sit in the pool: reads and writes get fresh ones.
+      await expect(store.publish({ type: 'order.shipped', data: {} })).resolves.toMatchObject({
+        created: true,
+      })
+      expect((await store.listEvents({ limit: 10 })).data).toHaveLength(2)
+      expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(2)
+    })
+
+    it('fails with UnavailableError while the database is away, and works again after', async () => {
+      await store.createEndpoint(endpointInput())
+      await database().beginOutage()
+      const failures = await Promise.allSettled([
+        store.publish({ type: 'order.shipped', data: {} }),
+        store.listEvents({ limit: 10 }),
+        store.claimDue('w1', 10, Date.now(), LEASE_MS),
+        store.ping(),
+      ])
+      for (const failure of failures) {
+        expect(failure.status).toBe('rejected')
+        const reason = (failure as PromiseRejectedResult).reason
+        expect(reason).toBeInstanceOf(UnavailableError)
+        expect(reason).toMatchObject({ code: 'unavailable', status: 503 })
+      }
+      await database().endOutage()
+      await expect(store.ping()).resolves.toBeUndefined()
+      await expect(store.publish({ type: 'order.shipped', data: {} })).resolves.toMatchObject({
+        created: true,
+      })
+      expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(1)
+    })
+  })
+})
