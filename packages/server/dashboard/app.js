@@ -7,6 +7,7 @@ import * as endpoints from './pages/endpoints.js'
 import * as eventTypes from './pages/event-types.js'
 import * as events from './pages/events.js'
 import * as overview from './pages/overview.js'
+import * as pollers from './pages/pollers.js'
 import * as sources from './pages/sources.js'
 import { clearMessages, field, h, replace, showError } from './ui.js'
 
@@ -21,6 +22,7 @@ const routes = [
   [/^\/sources$/, sources.renderList, 'sources'],
   [/^\/sources\/([^/]+)$/, sources.renderDetail, 'sources'],
   [/^\/event-types$/, eventTypes.renderList, 'event-types'],
+  [/^\/pollers$/, pollers.renderList, 'pollers'],
 ]
 
 const main = document.getElementById('main')

@@ -5,6 +5,7 @@ import { Dispatcher } from '../delivery/dispatcher.js'
 import { HttpSender } from '../delivery/http-sender.js'
 import { Maintenance } from '../delivery/maintenance.js'
 import { AddressGuard } from '../delivery/network-guard.js'
+import { PollerRunner } from '../delivery/poller-runner.js'
 import { createServer } from '../http/create-server.js'
 import { createWorkerServer } from '../http/create-worker-server.js'
 import { PrometheusMetrics } from '../http/prometheus-metrics.js'
@@ -12,6 +13,7 @@ import type { Store } from '../store/store.js'
 import { ensureAdminKey } from './admin-key.js'
 import { createLogger } from './logger.js'
 import { openStore } from './open-store.js'
+import { startTracing } from './otel-tracing.js'
 
 export interface RunningGateway {
   url: string
@@ -25,6 +27,7 @@ export interface RunningGateway {
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel)) {
   const metrics = new PrometheusMetrics()
+  const tracing = await startTracing(process.env, logger)
   const store = await openStore(config, metrics)
   if (config.database.kind === 'postgres' && config.encryptionKeys === null) {
     // Every process sharing the database must open the secrets the others sealed.
@@ -36,10 +39,9 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
   metrics.watchQueue(store)
   // A worker serves no API, so it has no use for an admin key (and must not print one).
   const generatedKey = config.role === 'worker' ? null : await ensureAdminKey(store, config.apiKey)
-  const sender = new HttpSender({
-    timeoutMs: config.deliveryTimeoutMs,
-    guard: new AddressGuard(config),
-  })
+  const guard = new AddressGuard(config)
+  const sender = new HttpSender({ timeoutMs: config.deliveryTimeoutMs, guard })
+  const pollers = new PollerRunner({ store, guard, logger })
   const dispatcher = new Dispatcher({
     store,
     sender,
@@ -49,14 +51,18 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
     disableFailingAfterMs: config.disableFailingAfterMs,
     concurrency: config.deliveryConcurrency,
     metrics,
+    tracing,
   })
   const app =
     config.role === 'worker'
       ? await createWorkerServer({ store, logger, metrics })
-      : await createServer({ store, config, logger, metrics })
+      : await createServer({ store, config, logger, metrics, tracing })
   const address = await app.listen({ port: config.port, host: config.host })
   // `api` processes only accept and store; the workers sharing their database deliver.
-  if (config.role !== 'api') dispatcher.start()
+  if (config.role !== 'api') {
+    dispatcher.start()
+    pollers.start()
+  }
   const maintenance = new Maintenance({ store, logger, retentionMs: config.retentionMs })
   maintenance.start()
 
@@ -73,9 +79,11 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
         // claiming and let attempts finish, then flush and close the store.
         await app.close()
         await maintenance.stop()
+        await pollers.stop()
         await dispatcher.stop(Math.min(config.deliveryTimeoutMs, 10_000))
         await sender.close()
         await store.close()
+        await tracing.shutdown()
       })()
       return closing
     },

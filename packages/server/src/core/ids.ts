@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
  * Crockford base32, like a ULID. Ids made in the same millisecond by one process still sort in
  * creation order because the random part is incremented instead of redrawn.
  */
-export type IdPrefix = 'evt' | 'et' | 'ep' | 'dlv' | 'att' | 'src' | 'key'
+export type IdPrefix = 'evt' | 'et' | 'ep' | 'dlv' | 'att' | 'src' | 'key' | 'pol'
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 

@@ -166,3 +166,31 @@ export interface ApiKey {
   createdAt: string
   revokedAt: string | null
 }
+
+/**
+ * A poller: the poll-to-push bridge for a system that only offers a status endpoint. Hookline
+ * polls `url` for everyone and publishes `eventType` when an item appears or its watched value
+ * changes. Headers (often credentials) are sealed at rest and never returned.
+ */
+export interface Poller {
+  id: string
+  url: string
+  intervalSeconds: number
+  /** Header names only: the values may be credentials. */
+  headerNames: string[]
+  eventType: string
+  /** JSON pointer to each item's id (within the item). */
+  idFrom: string
+  /** JSON pointer to the watched value within the item; null watches the whole item. */
+  changeFrom: string | null
+  /** JSON pointer to the array of items; null when the whole body is one item. */
+  itemsFrom: string | null
+  lastRunAt: string | null
+  /** `changed`, `unchanged`, `not_modified` (ETag), or `error`. */
+  lastOutcome: string | null
+  lastError: string | null
+  lastChangeAt: string | null
+  nextRunAt: string
+  createdAt: string
+  updatedAt: string
+}

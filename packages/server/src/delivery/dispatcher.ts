@@ -3,6 +3,7 @@ import { sign } from '@hookline/sdk'
 import type { Logger } from 'pino'
 import { decideOutcome } from '../core/delivery-outcome.js'
 import type { AttemptOutcome, Metrics } from '../core/metrics.js'
+import type { Tracing } from '../core/tracing.js'
 import type { ClaimedDelivery, Store } from '../store/store.js'
 import type { HttpSender } from './http-sender.js'
 
@@ -16,6 +17,7 @@ export interface DispatcherOptions {
   /** Attempts in flight at once. */
   concurrency: number
   metrics?: Metrics
+  tracing?: Tracing
   /** Tests pass a fixed id; by default each process gets a fresh one. */
   workerId?: string
 }
@@ -204,6 +206,19 @@ export class Dispatcher {
     })
     const attemptOutcome: AttemptOutcome = outcome.status === 'pending' ? 'retrying' : outcome.status
     this.options.metrics?.attemptFinished(delivery.endpointId, attemptOutcome, sent.durationMs)
+    this.options.tracing?.attemptFinished(
+      {
+        eventId: delivery.eventId,
+        eventType: delivery.eventType,
+        deliveryId: delivery.deliveryId,
+        endpointId: delivery.endpointId,
+        attempt: delivery.attemptCount + 1,
+        statusCode: sent.statusCode,
+        error: sent.error,
+        outcome: attemptOutcome,
+      },
+      { startMs: atMs, endMs: atMs + sent.durationMs },
+    )
     // One line per attempt: what operators grep when an endpoint "never got" a webhook. The
     // URL is left out on purpose (it may carry credentials); the endpoint id identifies it.
     logger.info(

@@ -46,13 +46,20 @@ describe('maintenance', () => {
     await deliveredEvents(7)
     const maintenance = new Maintenance({ store, logger, retentionMs: 30 * DAY_MS, batchSize: 3 })
     // Nothing is 30 days old yet.
-    expect(await maintenance.runOnce()).toEqual({ events: 0, deliveries: 0, attempts: 0, dedupeKeys: 0 })
+    expect(await maintenance.runOnce()).toEqual({
+      events: 0,
+      deliveries: 0,
+      attempts: 0,
+      dedupeKeys: 0,
+      complete: true,
+    })
     // A month later, all of it is.
     expect(await maintenance.runOnce(Date.now() + 31 * DAY_MS)).toEqual({
       events: 7,
       deliveries: 7,
       attempts: 7,
       dedupeKeys: 0,
+      complete: true,
     })
     expect((await store.listEvents({ limit: 10 })).data).toEqual([])
   })
@@ -77,6 +84,7 @@ describe('maintenance', () => {
       deliveries: 0,
       attempts: 0,
       dedupeKeys: 3,
+      complete: true,
     })
     expect((await store.listEvents({ limit: 10 })).data).toHaveLength(5)
   })

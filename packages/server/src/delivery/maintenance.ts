@@ -17,6 +17,8 @@ export interface MaintenanceReport {
   deliveries: number
   attempts: number
   dedupeKeys: number
+  /** False when the pass stopped at its batch limit with more to delete. */
+  complete: boolean
 }
 
 /**
@@ -27,7 +29,11 @@ const DEFAULT_INTERVAL_MS = 60_000
 const DEFAULT_BATCH_SIZE = 500
 /** Between two batches, give requests the store (SQLite has one writer) and the event loop. */
 const PAUSE_BETWEEN_BATCHES_MS = 20
-/** A pass stops after this many batches; a large backlog is worked off over several passes. */
+/**
+ * A pass stops after this many batches, so that stop() never waits long; when it stopped with
+ * work left, the next pass follows at once instead of an interval later, so retention keeps up
+ * with any write rate.
+ */
 const MAX_BATCHES_PER_PASS = 200
 
 /**
@@ -64,14 +70,18 @@ export class Maintenance {
   private schedule(delayMs: number): void {
     if (this.stopping) return
     this.timer = setTimeout(() => {
+      let nextMs = this.intervalMs
       this.running = this.runOnce()
+        .then((report) => {
+          if (!report.complete) nextMs = PAUSE_BETWEEN_BATCHES_MS
+        })
         .catch((error: unknown) => {
           // The store is away (a database restart) or busy: the next pass tries again.
           this.options.logger.warn({ err: error }, 'maintenance pass failed')
         })
         .finally(() => {
           this.running = null
-          this.schedule(this.intervalMs)
+          this.schedule(nextMs)
         })
     }, delayMs)
     this.timer.unref()
@@ -80,13 +90,22 @@ export class Maintenance {
   /** One pass; exposed for tests and for `nowMs` control. */
   async runOnce(nowMs: number = Date.now()): Promise<MaintenanceReport> {
     const { store, retentionMs, logger } = this.options
-    const report: MaintenanceReport = { events: 0, deliveries: 0, attempts: 0, dedupeKeys: 0 }
+    const report: MaintenanceReport = {
+      events: 0,
+      deliveries: 0,
+      attempts: 0,
+      dedupeKeys: 0,
+      complete: false,
+    }
+    let keysDone = false
     for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopping; batch++) {
       const pruned = await store.pruneDedupeKeys(nowMs, this.batchSize)
       report.dedupeKeys += pruned
-      if (pruned < this.batchSize) break
+      keysDone = pruned < this.batchSize
+      if (keysDone) break
       await pause()
     }
+    let historyDone = retentionMs === null
     if (retentionMs !== null) {
       const beforeMs = nowMs - retentionMs
       for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopping; batch++) {
@@ -94,10 +113,12 @@ export class Maintenance {
         report.events += pruned.events
         report.deliveries += pruned.deliveries
         report.attempts += pruned.attempts
-        if (pruned.deliveries < this.batchSize && pruned.events < this.batchSize) break
+        historyDone = pruned.deliveries < this.batchSize && pruned.events < this.batchSize
+        if (historyDone) break
         await pause()
       }
     }
+    report.complete = keysDone && historyDone
     if (report.events + report.deliveries + report.attempts + report.dedupeKeys > 0) {
       logger.info(report, 'maintenance: deleted old history')
     }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/load-config.js'
 import type { Metrics } from '../core/metrics.js'
+import type { Tracing } from '../core/tracing.js'
 import type { AddressGuard } from '../delivery/network-guard.js'
 import type { Store } from '../store/store.js'
 import type { EventDataValidator } from './validators.js'
@@ -12,4 +13,5 @@ export interface RouteContext {
   guard: AddressGuard
   eventData: EventDataValidator
   metrics: Metrics
+  tracing: Tracing
 }

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/load-config.js'
+import { NO_TRACING, type Tracing } from '../core/tracing.js'
 import { AddressGuard } from '../delivery/network-guard.js'
 import { StreamHub } from '../delivery/stream-hub.js'
 import { InboundHandler } from '../inbound/inbound-handler.js'
@@ -21,6 +22,7 @@ import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { openapiRoutes } from './routes/openapi.js'
+import { pollerRoutes } from './routes/pollers.js'
 import { sourceRoutes } from './routes/sources.js'
 import { streamRoutes } from './routes/stream.js'
 import { Problem } from './schemas.js'
@@ -48,6 +50,7 @@ export interface ServerDependencies {
   logger: Logger
   /** Served at /metrics; also counts accepted events and inbound outcomes. */
   metrics?: PrometheusMetrics
+  tracing?: Tracing
 }
 
 /** Builds the HTTP application; the caller decides when and where it listens. */
@@ -56,6 +59,7 @@ export async function createServer({
   config,
   logger,
   metrics = new PrometheusMetrics(),
+  tracing = NO_TRACING,
 }: ServerDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
@@ -109,7 +113,14 @@ export async function createServer({
   })
 
   const guard = new AddressGuard(config)
-  const context: RouteContext = { store, config, metrics, guard, eventData: new EventDataValidator() }
+  const context: RouteContext = {
+    store,
+    config,
+    metrics,
+    tracing,
+    guard,
+    eventData: new EventDataValidator(),
+  }
   for (const routes of [
     healthRoutes,
     openapiRoutes,
@@ -119,6 +130,7 @@ export async function createServer({
     deliveryRoutes,
     sourceRoutes,
     apiKeyRoutes,
+    pollerRoutes,
   ]) {
     routes(app, context)
   }
@@ -128,7 +140,7 @@ export async function createServer({
   // Streams never end by themselves: end them first, or closing the server would wait forever.
   app.addHook('preClose', async () => hub.stop())
   streamRoutes(app, store, hub)
-  const inbound = new InboundHandler({ store, logger, metrics, dedupeTtlMs: config.dedupeTtlMs })
+  const inbound = new InboundHandler({ store, logger, metrics, tracing, dedupeTtlMs: config.dedupeTtlMs })
   ingestRoutes(app, inbound, config.maxPayloadBytes)
   await dashboardRoutes(app)
   return app

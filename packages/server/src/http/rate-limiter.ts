@@ -20,7 +20,10 @@ export class RateLimiter {
   take(key: string, nowMs: number = Date.now()): void {
     if (this.ratePerSecond <= 0) return
     const bucket = this.buckets.get(key) ?? { tokens: this.ratePerSecond, updatedMs: nowMs }
-    bucket.tokens = Math.min(this.ratePerSecond, bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * this.ratePerSecond)
+    bucket.tokens = Math.min(
+      this.ratePerSecond,
+      bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * this.ratePerSecond,
+    )
     bucket.updatedMs = nowMs
     if (bucket.tokens < 1) {
       this.buckets.set(key, bucket)

@@ -1,6 +1,7 @@
 import { verify, WebhookVerificationError } from '@hookline/sdk'
 import type { Logger } from 'pino'
 import type { Metrics } from '../core/metrics.js'
+import type { Tracing } from '../core/tracing.js'
 import type { RequestValueRule, Source, VerifierConfig } from '../core/types.js'
 import type { Store } from '../store/store.js'
 import { type ParsedBody, parseInboundBody, UnparseableBodyError } from './parse-body.js'
@@ -26,6 +27,7 @@ export interface InboundOptions {
   store: Store
   logger: Logger
   metrics: Metrics
+  tracing?: Tracing
   /** How long a dedupe key is remembered; providers retry for days (Stripe: 3). */
   dedupeTtlMs: number
 }
@@ -63,6 +65,7 @@ export class InboundHandler {
     const challenge = slackChallenge(verifier, parsed)
     if (challenge !== null) return { kind: 'handshake', body: { challenge } }
 
+    const startMs = Date.now()
     const { event, duplicate } = await store.ingest({
       sourceId: source.id,
       sourceName: source.name,
@@ -73,7 +76,10 @@ export class InboundHandler {
       headers: keptHeaders(verifier, parsed, request.headers),
     })
     if (duplicate) this.options.metrics.inboundDuplicate(source.name)
-    else this.options.metrics.eventAccepted(event.type, source.name)
+    else {
+      this.options.metrics.eventAccepted(event.type, source.name)
+      this.options.tracing?.eventAccepted(event, source.name, { startMs, endMs: Date.now() })
+    }
     return { kind: 'accepted', eventId: event.id, duplicate }
   }
 

@@ -1,3 +1,4 @@
+import { resolvePointer } from '../core/json-pointer.js'
 import type { RequestValueRule } from '../core/types.js'
 
 /**
@@ -18,24 +19,6 @@ export function readRequestValue(
   if (typeof value === 'string' && value !== '') return value
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   return null
-}
-
-export function resolvePointer(document: unknown, pointer: string): unknown {
-  if (pointer === '') return document
-  if (!pointer.startsWith('/')) return undefined
-  let current: unknown = document
-  for (const raw of pointer.slice(1).split('/')) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~')
-    if (current === null || typeof current !== 'object') return undefined
-    if (Array.isArray(current)) {
-      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined
-      current = current[Number(token)]
-    } else {
-      if (!Object.hasOwn(current, token)) return undefined
-      current = (current as Record<string, unknown>)[token]
-    }
-  }
-  return current
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type OpenedStore,
   type OpenStore,
 } from './store-fixtures.contract.js'
+import { describePollers } from './store-pollers.contract.js'
 import { describeQueue } from './store-queue.contract.js'
 import { describeRetention } from './store-retention.contract.js'
 import { describeSources } from './store-sources.contract.js'
@@ -49,6 +50,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     describeQueue(current)
     describeSources(current)
     describeRetention(current)
+    describePollers(current)
     describeApiKeysAndLifecycle(current)
   })
 }

@@ -10,6 +10,7 @@ import type {
   EventType,
   HooklineEvent,
   Page,
+  Poller,
   Rejection,
   RequestValueRule,
   Source,
@@ -129,6 +130,48 @@ export interface LoggedEvent {
   body: string
 }
 
+export interface NewPoller {
+  url: string
+  intervalSeconds: number
+  headers: Record<string, string>
+  eventType: string
+  idFrom: string
+  changeFrom: string | null
+  itemsFrom: string | null
+}
+
+export type PollerPatch = Partial<NewPoller>
+
+/** What a worker needs to run one poll, read under a lease. */
+export interface ClaimedPoller {
+  id: string
+  url: string
+  intervalMs: number
+  headers: Record<string, string>
+  eventType: string
+  idFrom: string
+  changeFrom: string | null
+  itemsFrom: string | null
+  etag: string | null
+  /** Fingerprints from the last successful poll; null before the first one (baseline). */
+  state: Record<string, string> | null
+  failures: number
+}
+
+export interface PollerRunReport {
+  pollerId: string
+  workerId: string
+  atMs: number
+  nextRunAtMs: number
+  outcome: 'changed' | 'unchanged' | 'not_modified' | 'error'
+  error: string | null
+  /** Unchanged when undefined (an error or a 304 keeps the previous ones). */
+  etag?: string | null
+  state?: Record<string, string>
+  /** Events to publish with the run, each deduplicated by its idempotency key. */
+  events: { type: string; data: unknown; idempotencyKey: string }[]
+}
+
 export interface DeliveryWithAttempts extends Delivery {
   attempts: Attempt[]
 }
@@ -230,6 +273,17 @@ export interface Store {
    * transactions committing out of sequence order).
    */
   eventsAfter(position: number, limit: number): Promise<LoggedEvent[]>
+
+  // Pollers (poll-to-push bridge)
+  createPoller(input: NewPoller): Promise<Poller>
+  getPoller(id: string): Promise<Poller | null>
+  listPollers(page: PageRequest): Promise<Page<Poller>>
+  updatePoller(id: string, patch: PollerPatch): Promise<Poller | null>
+  deletePoller(id: string): Promise<boolean>
+  /** Leases up to `limit` pollers whose next run is due, like `claimDue` for deliveries. */
+  claimDuePollers(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPoller[]>
+  /** Stores a run's outcome and publishes its events in one commit; false if the lease was lost. */
+  recordPollerRun(report: PollerRunReport): Promise<boolean>
 
   // Deliveries
   getDelivery(id: string): Promise<DeliveryWithAttempts | null>

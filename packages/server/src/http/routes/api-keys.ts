@@ -41,7 +41,12 @@ export function apiKeyRoutes(app: FastifyInstance, { store }: RouteContext): voi
     },
     async (request, reply) => {
       const { token, hash, prefix } = generateApiKey()
-      const key = await store.createApiKey({ hash, prefix, name: request.body.name, scope: request.body.scope ?? 'read' })
+      const key = await store.createApiKey({
+        hash,
+        prefix,
+        name: request.body.name,
+        scope: request.body.scope ?? 'read',
+      })
       reply.code(201)
       return { ...key, key: token }
     },

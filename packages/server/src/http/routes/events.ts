@@ -6,7 +6,10 @@ import { DeliveryPage, Event, EventPage, EventQuery, IdParam, PageQuery, Publish
 const tags = ['events']
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
-export function eventRoutes(app: FastifyInstance, { store, eventData, metrics }: RouteContext): void {
+export function eventRoutes(
+  app: FastifyInstance,
+  { store, eventData, metrics, tracing }: RouteContext,
+): void {
   app.post<{ Body: Publish }>(
     '/v1/events',
     {
@@ -25,10 +28,13 @@ export function eventRoutes(app: FastifyInstance, { store, eventData, metrics }:
       const { type, data, id } = request.body
       const eventType = await store.getEventType(type)
       if (eventType) eventData.validate(eventType, data)
+      const startMs = Date.now()
       const { event, created } = await store.publish({ type, data, id, idempotencyKey })
       reply.code(202)
-      if (created) metrics.eventAccepted(type, null)
-      else reply.header('idempotent-replayed', 'true')
+      if (created) {
+        metrics.eventAccepted(type, null)
+        tracing.eventAccepted(event, null, { startMs, endMs: Date.now() })
+      } else reply.header('idempotent-replayed', 'true')
       return event
     },
   )

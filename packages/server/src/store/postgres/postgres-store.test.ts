@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { eventually } from '../../../../../test/support/gateway-process.js'
 import { describePostgres, type TestDatabase } from '../../../../../test/support/postgres.js'
 import { UnavailableError } from '../../core/errors.js'
 import { createSecretCipher } from '../secret-cipher.js'
@@ -158,8 +159,13 @@ await describePostgres('postgres store', 'store', (database) => {
         // The committed event waits behind the open transaction...
         expect((await a.eventsAfter(before, 10)).map((entry) => entry.event.id)).toEqual([])
         await client.query('COMMIT')
-        // ...and then both come, the earlier transaction first, each exactly once.
-        const after = await a.eventsAfter(before, 10)
+        // ...and then both come, the earlier transaction first, each exactly once. ("Then":
+        // once no older writing transaction runs anywhere on the server, which other test
+        // files sharing it may delay for a moment.)
+        const after = await eventually(async () => {
+          const entries = await a.eventsAfter(before, 10)
+          return entries.length > 0 && entries
+        })
         expect(after.map((entry) => entry.event.id)).toEqual(['evt_slow', event.id])
         const last = after[after.length - 1]?.position ?? 0
         expect(last).toBe(await a.latestEventPosition())

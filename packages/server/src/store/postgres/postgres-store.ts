@@ -10,6 +10,7 @@ import type {
   EventType,
   HooklineEvent,
   Page,
+  Poller,
   Rejection,
   Source,
   VerifierConfig,
@@ -17,6 +18,7 @@ import type {
 import { decodeCursor, toPage } from '../cursor.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
+  ClaimedPoller,
   DeliveryQuery,
   DeliveryWithAttempts,
   EndpointPatch,
@@ -27,8 +29,11 @@ import type {
   NewApiKey,
   NewEndpoint,
   NewEventType,
+  NewPoller,
   NewSource,
   PageRequest,
+  PollerPatch,
+  PollerRunReport,
   PrunedHistory,
   PublishRequest,
   PublishResult,
@@ -43,6 +48,7 @@ import { PostgresApiKeys } from './postgres-api-keys.js'
 import { PostgresEndpoints } from './postgres-endpoints.js'
 import { eventPosition, eventsAfter, latestEventPosition } from './postgres-event-log.js'
 import { PostgresEventTypes } from './postgres-event-types.js'
+import { PostgresPollers } from './postgres-pollers.js'
 import { PostgresQueue } from './postgres-queue.js'
 import { pruneHistory } from './postgres-retention.js'
 import {
@@ -99,6 +105,7 @@ export class PostgresStore extends PostgresQueue implements Store {
   private readonly eventTypes: PostgresEventTypes
   private readonly apiKeys: PostgresApiKeys
   private readonly endpoints: PostgresEndpoints
+  private readonly pollers: PostgresPollers
 
   constructor(db: PgDatabase, options: PostgresStoreOptions) {
     const instanceId = randomUUID()
@@ -123,6 +130,12 @@ export class PostgresStore extends PostgresQueue implements Store {
       liveSecrets: (sealed, nowMs) => this.liveSecrets(sealed, nowMs),
       disableEndpoint: (tx, id, reason, nowMs) => this.disableEndpoint(tx, id, reason, nowMs),
       endpointsChanged: (tx) => this.endpointsChanged(tx),
+    })
+    this.pollers = new PostgresPollers({
+      db,
+      batcher: this.batcher,
+      cipher: options.cipher,
+      insertEvents: (tx, rows) => this.insertEvents(tx, rows),
     })
     this.sources = new PostgresSources({
       db,
@@ -335,6 +348,36 @@ export class PostgresStore extends PostgresQueue implements Store {
 
   pruneDedupeKeys(nowMs: number, limit: number): Promise<number> {
     return this.sources.pruneDedupeKeys(nowMs, limit)
+  }
+
+  // --- pollers (poll-to-push bridge) -------------------------------------------------------
+
+  createPoller(input: NewPoller): Promise<Poller> {
+    return this.pollers.create(input)
+  }
+
+  getPoller(id: string): Promise<Poller | null> {
+    return this.pollers.get(id)
+  }
+
+  listPollers(page: PageRequest): Promise<Page<Poller>> {
+    return this.pollers.list(page)
+  }
+
+  updatePoller(id: string, patch: PollerPatch): Promise<Poller | null> {
+    return this.pollers.update(id, patch)
+  }
+
+  deletePoller(id: string): Promise<boolean> {
+    return this.pollers.delete(id)
+  }
+
+  claimDuePollers(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPoller[]> {
+    return this.pollers.claimDue(workerId, limit, nowMs, leaseMs)
+  }
+
+  recordPollerRun(report: PollerRunReport): Promise<boolean> {
+    return this.pollers.recordRun(report)
   }
 
   // --- retention ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import type {
   EventType,
   HooklineEvent,
   Page,
+  Poller,
   Rejection,
   Source,
   VerifierConfig,
@@ -17,6 +18,7 @@ import type {
 import { decodeCursor, toPage } from '../cursor.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
+  ClaimedPoller,
   DeliveryQuery,
   DeliveryWithAttempts,
   EndpointPatch,
@@ -27,8 +29,11 @@ import type {
   NewApiKey,
   NewEndpoint,
   NewEventType,
+  NewPoller,
   NewSource,
   PageRequest,
+  PollerPatch,
+  PollerRunReport,
   PrunedHistory,
   PublishRequest,
   PublishResult,
@@ -51,7 +56,8 @@ import {
   toEvent,
   toEventType,
 } from './rows.js'
-import { SqliteQueue } from './sqlite-queue.js'
+import { SqlitePollers } from './sqlite-pollers.js'
+import { type NewEventRow, SqliteQueue } from './sqlite-queue.js'
 import { pruneHistory } from './sqlite-retention.js'
 import { SqliteSources } from './sqlite-sources.js'
 import { WriteBatcher } from './write-batcher.js'
@@ -82,6 +88,7 @@ export class SqliteStore extends SqliteQueue implements Store {
   readonly backend = 'sqlite' as const
   private readonly batcher: WriteBatcher
   private readonly sources: SqliteSources
+  private readonly pollers: SqlitePollers
   private readonly listeners = new Set<() => void>()
 
   constructor(db: SqliteDatabase, cipher: SecretCipher, metrics: Metrics = NO_METRICS) {
@@ -90,12 +97,14 @@ export class SqliteStore extends SqliteQueue implements Store {
       metrics.storeCommit(batchSize, durationMs)
       this.notifyQueued()
     })
-    this.sources = new SqliteSources({
-      sql: (text) => this.sql(text),
-      write: (run) => this.write(run),
+    const context = {
+      sql: (text: string) => this.sql(text),
+      write: <T>(run: () => T) => this.write(run),
       cipher,
-      insertEvent: (input) => this.insertEvent(input),
-    })
+      insertEvent: (input: NewEventRow) => this.insertEvent(input),
+    }
+    this.sources = new SqliteSources(context)
+    this.pollers = new SqlitePollers(context)
   }
 
   protected override write<T>(run: () => T): Promise<T> {
@@ -424,6 +433,36 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   pruneHistory(beforeMs: number, limit: number): Promise<PrunedHistory> {
     return this.write(() => pruneHistory((text) => this.sql(text), beforeMs, limit, Date.now()))
+  }
+
+  // --- pollers (poll-to-push bridge) -------------------------------------------------------
+
+  createPoller(input: NewPoller): Promise<Poller> {
+    return this.pollers.create(input)
+  }
+
+  getPoller(id: string): Promise<Poller | null> {
+    return this.pollers.get(id)
+  }
+
+  listPollers(page: PageRequest): Promise<Page<Poller>> {
+    return this.pollers.list(page)
+  }
+
+  updatePoller(id: string, patch: PollerPatch): Promise<Poller | null> {
+    return this.pollers.update(id, patch)
+  }
+
+  deletePoller(id: string): Promise<boolean> {
+    return this.pollers.delete(id)
+  }
+
+  claimDuePollers(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPoller[]> {
+    return this.pollers.claimDue(workerId, limit, nowMs, leaseMs)
+  }
+
+  recordPollerRun(report: PollerRunReport): Promise<boolean> {
+    return this.pollers.recordRun(report)
   }
 
   // --- API keys ----------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+import { mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
+import type { HelperProcess } from './child.js'
+import type { BenchGateway, GatewayOptions } from './gateway.js'
+import type { Row } from './report.js'
+
+export type Mode = 'full' | 'quick' | 'smoke'
+
+/** Sizes per mode: `full` is the published run, `quick` a check in about a minute, `smoke` for the test suite. */
+export interface Sizes {
+  runs: number
+  /** Connections of the closed publish loop (DESIGN.md's orientation figures used 20). */
+  publishConnections: number
+  warmupMs: number
+  publishMs: number
+  deliveries: number
+  latencySeconds: number
+  fanOutEndpoints: number
+  backlogs: number[]
+}
+
+export const SIZES: Record<Mode, Sizes> = {
+  full: {
+    runs: 3,
+    publishConnections: 20,
+    warmupMs: 1_000,
+    publishMs: 5_000,
+    deliveries: 10_000,
+    latencySeconds: 10,
+    fanOutEndpoints: 1_000,
+    backlogs: [0, 100_000, 1_000_000],
+  },
+  quick: {
+    runs: 3,
+    publishConnections: 20,
+    warmupMs: 300,
+    publishMs: 1_000,
+    deliveries: 1_500,
+    latencySeconds: 2,
+    fanOutEndpoints: 1_000,
+    backlogs: [0, 100_000],
+  },
+  smoke: {
+    runs: 3,
+    publishConnections: 10,
+    warmupMs: 100,
+    publishMs: 300,
+    deliveries: 200,
+    latencySeconds: 0.5,
+    fanOutEndpoints: 100,
+    backlogs: [0],
+  },
+}
+
+/** What the dispatcher allows in flight by default; the ceilings and BullMQ get the same. */
+export const DELIVERY_CONCURRENCY = 128
+/** Sockets per origin in Hookline's sender; the ceilings get the same. */
+export const DELIVERY_CONNECTIONS = 64
+
+export interface BenchContext {
+  mode: Mode
+  sizes: Sizes
+  loadGenerator: HelperProcess
+  sink: HelperProcess
+  sinkUrl: string
+  /** Temporary directory for SQLite files, removed at the end. */
+  workDir: string
+  /** Null when Redis answers, else why the BullMQ rows are skipped. */
+  redisUnavailable: string | null
+  /** Node flags for every Hookline process (`--cpu-prof` when profiling). */
+  gatewayNodeArgs: string[]
+  rows: Row[]
+  log(message: string): void
+  /** Starts a gateway that the bench kills on exit even if a scenario throws. */
+  startGateway(options: GatewayOptions): Promise<BenchGateway>
+}
+
+export function freshSqliteUrl(context: BenchContext, label: string): string {
+  const dir = mkdtempSync(join(context.workDir, `${label}-`))
+  return `sqlite:${join(dir, 'hookline.db')}`
+}
+
+/** Samples a process's RSS while `run` runs; returns the run's result and the largest sample. */
+export async function withRssSampling<T>(
+  gateways: BenchGateway[],
+  run: () => Promise<T>,
+): Promise<{ result: T; maxRssBytes: number }> {
+  let maxRssBytes = 0
+  const sample = () => {
+    for (const gateway of gateways) {
+      const rss = gateway.rssBytes()
+      if (Number.isFinite(rss)) maxRssBytes = Math.max(maxRssBytes, rss)
+    }
+  }
+  sample()
+  const timer = setInterval(sample, 200)
+  try {
+    const result = await run()
+    sample()
+    return { result, maxRssBytes }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+export const MB = 1024 * 1024

@@ -1,0 +1,196 @@
+import { newId } from '../../core/ids.js'
+import type { Page, Poller } from '../../core/types.js'
+import { decodeCursor, toPage } from '../cursor.js'
+import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
+import type { SourcesContext } from './sqlite-sources.js'
+
+interface PollerRow {
+  seq: number
+  id: string
+  url: string
+  interval_ms: number
+  headers: string
+  header_names: string
+  event_type: string
+  id_from: string
+  change_from: string | null
+  items_from: string | null
+  etag: string | null
+  state: string | null
+  failures: number
+  next_run_at: number
+  lease_owner: string | null
+  last_run_at: number | null
+  last_outcome: string | null
+  last_error: string | null
+  last_change_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+function toPoller(row: PollerRow): Poller {
+  return {
+    id: row.id,
+    url: row.url,
+    intervalSeconds: row.interval_ms / 1000,
+    headerNames: JSON.parse(row.header_names) as string[],
+    eventType: row.event_type,
+    idFrom: row.id_from,
+    changeFrom: row.change_from,
+    itemsFrom: row.items_from,
+    lastRunAt: iso(row.last_run_at),
+    lastOutcome: row.last_outcome,
+    lastError: row.last_error,
+    lastChangeAt: iso(row.last_change_at),
+    nextRunAt: new Date(row.next_run_at).toISOString(),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  }
+}
+
+/** Pollers in SQLite: definitions (headers sealed), their lease and what the last poll saw. */
+export class SqlitePollers {
+  constructor(private readonly ctx: SourcesContext) {}
+
+  create(input: NewPoller): Promise<Poller> {
+    return this.ctx.write(() => {
+      const now = Date.now()
+      const row = this.ctx
+        .sql(
+          `INSERT INTO pollers (id, url, interval_ms, headers, header_names, event_type, id_from, change_from,
+             items_from, next_run_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        )
+        .get(
+          newId('pol', now),
+          input.url,
+          input.intervalSeconds * 1000,
+          this.ctx.cipher.seal(JSON.stringify(input.headers)),
+          JSON.stringify(Object.keys(input.headers)),
+          input.eventType,
+          input.idFrom,
+          input.changeFrom,
+          input.itemsFrom,
+          now,
+          now,
+          now,
+        ) as PollerRow
+      return toPoller(row)
+    })
+  }
+
+  async get(id: string): Promise<Poller | null> {
+    const row = this.ctx.sql('SELECT * FROM pollers WHERE id = ?').get(id) as PollerRow | undefined
+    return row ? toPoller(row) : null
+  }
+
+  async list(page: PageRequest): Promise<Page<Poller>> {
+    const rows = this.ctx
+      .sql('SELECT * FROM pollers WHERE seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(decodeCursor(page.cursor) ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as PollerRow[]
+    return toPage(rows, page.limit, toPoller)
+  }
+
+  update(id: string, patch: PollerPatch): Promise<Poller | null> {
+    return this.ctx.write(() => {
+      const current = this.ctx.sql('SELECT * FROM pollers WHERE id = ?').get(id) as PollerRow | undefined
+      if (!current) return null
+      // What is watched or how it is read changed: start from a new baseline.
+      const reshaped = ['url', 'idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
+      const row = this.ctx
+        .sql(
+          `UPDATE pollers SET url = ?, interval_ms = ?, headers = ?, header_names = ?, event_type = ?, id_from = ?,
+             change_from = ?, items_from = ?, state = ?, etag = ?, updated_at = ? WHERE id = ? RETURNING *`,
+        )
+        .get(
+          patch.url ?? current.url,
+          patch.intervalSeconds === undefined ? current.interval_ms : patch.intervalSeconds * 1000,
+          patch.headers === undefined ? current.headers : this.ctx.cipher.seal(JSON.stringify(patch.headers)),
+          patch.headers === undefined ? current.header_names : JSON.stringify(Object.keys(patch.headers)),
+          patch.eventType ?? current.event_type,
+          patch.idFrom ?? current.id_from,
+          patch.changeFrom === undefined ? current.change_from : patch.changeFrom,
+          patch.itemsFrom === undefined ? current.items_from : patch.itemsFrom,
+          reshaped ? null : current.state,
+          reshaped ? null : current.etag,
+          Date.now(),
+          id,
+        ) as PollerRow
+      return toPoller(row)
+    })
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.ctx.write(() => this.ctx.sql('DELETE FROM pollers WHERE id = ?').run(id).changes > 0)
+  }
+
+  claimDue(workerId: string, limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPoller[]> {
+    return this.ctx.write(() => {
+      const rows = this.ctx
+        .sql('SELECT * FROM pollers WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?')
+        .all(nowMs, limit) as PollerRow[]
+      const lease = this.ctx.sql('UPDATE pollers SET lease_owner = ?, next_run_at = ? WHERE id = ?')
+      return rows.map((row) => {
+        lease.run(workerId, nowMs + leaseMs, row.id)
+        return {
+          id: row.id,
+          url: row.url,
+          intervalMs: row.interval_ms,
+          headers: JSON.parse(this.ctx.cipher.open(row.headers)) as Record<string, string>,
+          eventType: row.event_type,
+          idFrom: row.id_from,
+          changeFrom: row.change_from,
+          itemsFrom: row.items_from,
+          etag: row.etag,
+          state: row.state === null ? null : (JSON.parse(row.state) as Record<string, string>),
+          failures: row.failures,
+        }
+      })
+    })
+  }
+
+  recordRun(report: PollerRunReport): Promise<boolean> {
+    return this.ctx.write(() => {
+      const row = this.ctx.sql('SELECT lease_owner FROM pollers WHERE id = ?').get(report.pollerId) as
+        | { lease_owner: string | null }
+        | undefined
+      if (row?.lease_owner !== report.workerId) return false
+      for (const event of report.events) {
+        // The key makes a re-run after a lost lease publish nothing twice.
+        if (this.ctx.sql('SELECT 1 FROM events WHERE idempotency_key = ?').get(event.idempotencyKey)) continue
+        this.ctx.insertEvent({
+          type: event.type,
+          data: event.data,
+          nowMs: report.atMs,
+          idempotencyKey: event.idempotencyKey,
+        })
+      }
+      this.ctx
+        .sql(
+          `UPDATE pollers SET lease_owner = NULL, next_run_at = ?, last_run_at = ?, last_outcome = ?, last_error = ?,
+             failures = CASE WHEN ? = 'error' THEN failures + 1 ELSE 0 END,
+             etag = CASE WHEN ? THEN ? ELSE etag END,
+             state = CASE WHEN ? THEN ? ELSE state END,
+             last_change_at = CASE WHEN ? = 'changed' THEN ? ELSE last_change_at END
+           WHERE id = ?`,
+        )
+        .run(
+          report.nextRunAtMs,
+          report.atMs,
+          report.outcome,
+          report.error,
+          report.outcome,
+          report.etag === undefined ? 0 : 1,
+          report.etag ?? null,
+          report.state === undefined ? 0 : 1,
+          report.state === undefined ? null : JSON.stringify(report.state),
+          report.outcome,
+          report.atMs,
+          report.pollerId,
+        )
+      return true
+    })
+  }
+}
