@@ -117,6 +117,41 @@ describe('event streams (SSE)', () => {
     allowed.close()
   })
 
+  it("gives an endpoint-scoped stream token exactly its endpoint's events, and nothing else", async () => {
+    const endpoint = await gateway.api('POST', '/v1/endpoints', {
+      url: 'http://127.0.0.1:9/unused',
+      eventTypes: ['scoped.order.*'],
+      disabled: true,
+    })
+    await gateway.api('PATCH', `/v1/endpoints/${endpoint.body.id}`, { disabled: false })
+    const issued = await gateway.api('POST', `/v1/endpoints/${endpoint.body.id}/stream-token`)
+    expect(issued.status).toBe(201)
+    expect(issued.body.token).toMatch(/^hl_/)
+    const token = issued.body.token as string
+
+    // It asks for more than its endpoint receives; it gets only the endpoint's share.
+    const stream = openStream(`${gateway.url}/v1/stream?types=scoped.*`, { authorization: `Bearer ${token}` })
+    expect((await stream.ready).status).toBe(200)
+    const order = await publish('scoped.order.created')
+    await publish('scoped.invoice.paid')
+    await eventually(async () => stream.frames.length >= 1)
+    await new Promise((r) => setTimeout(r, 300))
+    stream.close()
+    expect(stream.frames.map((f) => f.id)).toEqual([order.id])
+
+    const elsewhere = await fetch(`${gateway.url}/v1/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(elsewhere.status).toBe(403)
+    const listed = await gateway.api('GET', '/v1/api-keys')
+    expect(listed.body.data).toContainEqual(
+      expect.objectContaining({ id: issued.body.keyId, scope: 'stream', endpointId: endpoint.body.id }),
+    )
+    await gateway.api('DELETE', `/v1/api-keys/${issued.body.keyId}`)
+    const revoked = await fetch(`${gateway.url}/v1/stream`, { headers: { authorization: `Bearer ${token}` } })
+    expect(revoked.status).toBe(401)
+  })
+
   it('disconnects a consumer that stops reading instead of buffering without bound', async () => {
     const { connect } = await import('node:net')
     const { port } = new URL(gateway.url)

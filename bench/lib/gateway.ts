@@ -9,6 +9,30 @@ export const BENCH_API_KEY = 'bench-admin-key-0123456789abcdef'
 /** Fixed so that several processes on one PostgreSQL database open each other's secrets. */
 const BENCH_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64')
 
+export interface CommitCounters {
+  atMs: number
+  /** Total time spent in commits. */
+  seconds: number
+  commits: number
+  /** Writes carried by those commits. */
+  writes: number
+}
+
+/**
+ * What the store's commits cost between two scrapes: mean commit time, mean writes per commit
+ * and, for SQLite (whose commits run on the event loop), the share of the wall time the
+ * process spent inside commits, during which it served nothing else.
+ */
+export function commitFigures(before: CommitCounters, after: CommitCounters) {
+  const commits = after.commits - before.commits
+  const seconds = after.seconds - before.seconds
+  return {
+    commitMs: commits > 0 ? (1000 * seconds) / commits : 0,
+    batch: commits > 0 ? (after.writes - before.writes) / commits : 0,
+    inCommitPct: (100 * 1000 * seconds) / Math.max(1, after.atMs - before.atMs),
+  }
+}
+
 export interface GatewayOptions {
   /** `sqlite:<path>` or `postgres://…` */
   databaseUrl: string
@@ -109,6 +133,19 @@ export class BenchGateway {
     const text = await response.body.text()
     const value = /^hookline_process_resident_memory_bytes (\S+)$/m.exec(text)?.[1]
     return value === undefined ? Number.NaN : Number(value)
+  }
+
+  /** The store's group-commit counters from /metrics (see `commitFigures`). */
+  async commitCounters(): Promise<CommitCounters> {
+    const response = await request(`${this.url}/metrics`)
+    const text = await response.body.text()
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN)
+    return {
+      atMs: Date.now(),
+      seconds: value('hookline_store_commit_duration_seconds_sum'),
+      commits: value('hookline_store_commit_duration_seconds_count'),
+      writes: value('hookline_store_commit_batch_size_sum'),
+    }
   }
 
   /** SIGTERM (drain, flush, and write a CPU profile if one was asked for); SIGKILL after 30 s. */

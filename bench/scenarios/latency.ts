@@ -1,6 +1,6 @@
 import { BENCH_STRIPE_SECRET } from '../lib/bodies.js'
 import { type BenchContext, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
-import { BENCH_API_KEY } from '../lib/gateway.js'
+import { BENCH_API_KEY, commitFigures } from '../lib/gateway.js'
 import { RowBuilder } from '../lib/report.js'
 import { percentiles } from '../lib/stats.js'
 import type { OpenLoopArgs, OpenLoopResult } from '../processes/load-generator.js'
@@ -34,7 +34,19 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
     system: 'Hookline, SQLite, fsync on',
     primary: 'p99',
     unit: 'ms',
-    units: { p50: 'ms', p90: 'ms', max: 'ms', ackP50: 'ms', ackP99: 'ms', lost: 'events', rssMaxMB: 'MB' },
+    units: {
+      p50: 'ms',
+      p90: 'ms',
+      max: 'ms',
+      ackP50: 'ms',
+      ackP99: 'ms',
+      lost: 'events',
+      rssMaxMB: 'MB',
+      commitMs: 'ms',
+      batch: 'writes',
+      inCommitPct: '%',
+      generatorLagP99: 'ms',
+    },
     note: 'latency from the scheduled send time to arrival at the sink',
   })
   const durationMs = context.sizes.latencySeconds * 1000
@@ -60,6 +72,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
       context.log(`end-to-end run ${run + 1}/${context.sizes.runs}`)
       await context.sink.call('waitQuiet', { quietMs: 300, timeoutMs: 10_000 })
       await context.sink.call('reset', { record: true })
+      const before = await gateway.commitCounters()
       const { result, maxRssBytes } = await withRssSampling([gateway], async () => {
         const sent = await openLoop(context, {
           ...warm,
@@ -72,6 +85,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
         await context.sink.call('waitFor', { count: sent.sent, timeoutMs: 20_000 }, 30_000)
         return sent
       })
+      const commits = commitFigures(before, await gateway.commitCounters())
       checkAnswers(result, '202')
       const { sequences, arrivals } = await context.sink.call<{ sequences: number[]; arrivals: number[] }>(
         'records',
@@ -95,6 +109,8 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
         ackP99: result.ackLatencyMs.p99,
         lost: result.sent - latencies.length,
         rssMaxMB: maxRssBytes / MB,
+        ...commits,
+        generatorLagP99: result.sendLagP99Ms,
       })
       if (result.sendLagP99Ms > 5)
         context.log(`  note: the load generator ran ${result.sendLagP99Ms.toFixed(1)} ms late (p99)`)
@@ -123,7 +139,16 @@ export async function inboundScenario(context: BenchContext): Promise<void> {
     system: 'Hookline, SQLite, fsync on, Stripe scheme',
     primary: 'p99',
     unit: 'ms',
-    units: { p50: 'ms', p90: 'ms', max: 'ms', rssMaxMB: 'MB' },
+    units: {
+      p50: 'ms',
+      p90: 'ms',
+      max: 'ms',
+      rssMaxMB: 'MB',
+      commitMs: 'ms',
+      batch: 'writes',
+      inCommitPct: '%',
+      generatorLagP99: 'ms',
+    },
     note: 'latency from the scheduled send time to the 200',
   })
   const durationMs = context.sizes.latencySeconds * 1000
@@ -143,6 +168,7 @@ export async function inboundScenario(context: BenchContext): Promise<void> {
     })
     for (let run = 0; run < context.sizes.runs; run++) {
       context.log(`inbound run ${run + 1}/${context.sizes.runs}`)
+      const before = await gateway.commitCounters()
       const { result, maxRssBytes } = await withRssSampling([gateway], () =>
         openLoop(context, {
           ...base,
@@ -151,9 +177,18 @@ export async function inboundScenario(context: BenchContext): Promise<void> {
           firstSequence: 0,
         }),
       )
+      const commits = commitFigures(before, await gateway.commitCounters())
       checkAnswers(result, '200')
       const ack = result.ackLatencyMs
-      row.add({ p50: ack.p50, p90: ack.p90, p99: ack.p99, max: ack.max, rssMaxMB: maxRssBytes / MB })
+      row.add({
+        p50: ack.p50,
+        p90: ack.p90,
+        p99: ack.p99,
+        max: ack.max,
+        rssMaxMB: maxRssBytes / MB,
+        ...commits,
+        generatorLagP99: result.sendLagP99Ms,
+      })
     }
     const stats = await gateway.api<{ stats?: { acceptedCount?: number; duplicateCount?: number } }>(
       'GET',

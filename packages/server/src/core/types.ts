@@ -152,9 +152,13 @@ export interface Rejection {
   sizeBytes: number
 }
 
-/** `admin`: everything; `publish`: only `POST /v1/events`; `read`: only reads (GET, streams). */
-export type ApiKeyScope = 'admin' | 'publish' | 'read'
+/**
+ * `admin`: everything; `publish`: only `POST /v1/events`; `read`: only reads (GET, streams);
+ * `stream`: only `GET /v1/stream`, and only the events of the endpoint the token is bound to.
+ */
+export type ApiKeyScope = 'admin' | 'publish' | 'read' | 'stream'
 
+/** Scopes a key can be created with directly; `stream` tokens come from an endpoint. */
 export const API_KEY_SCOPES: readonly ApiKeyScope[] = ['admin', 'publish', 'read']
 
 /** An API key as listed: never the token, only its first characters to recognise it by. */
@@ -163,6 +167,8 @@ export interface ApiKey {
   name: string
   scope: ApiKeyScope
   prefix: string
+  /** The endpoint a `stream` token is bound to; null for other keys. */
+  endpointId: string | null
   createdAt: string
   revokedAt: string | null
 }

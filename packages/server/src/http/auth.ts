@@ -19,6 +19,8 @@ export interface Principal {
   /** `env` for the key from HOOKLINE_API_KEY. */
   keyId: string
   scope: ApiKeyScope
+  /** For a `stream` token: the endpoint whose events it may read. */
+  endpointId: string | null
 }
 
 export class ForbiddenError extends HooklineError {
@@ -31,6 +33,7 @@ export class ForbiddenError extends HooklineError {
 function allowed(scope: ApiKeyScope, method: string, path: string): boolean {
   if (scope === 'admin') return true
   if (scope === 'read') return method === 'GET' || method === 'HEAD'
+  if (scope === 'stream') return method === 'GET' && path === '/v1/stream'
   return method === 'POST' && path === '/v1/events'
 }
 
@@ -49,10 +52,10 @@ export function createAuthenticator(store: Store, envKey: string | null) {
     const hash = hashApiKey(match[1])
     let principal: Principal | null = null
     if (envHash !== null && timingSafeEqual(envHash, Buffer.from(hash, 'hex'))) {
-      principal = { keyId: 'env', scope: 'admin' }
+      principal = { keyId: 'env', scope: 'admin', endpointId: null }
     } else {
       const found = await store.findApiKey(hash)
-      if (found) principal = { keyId: found.id, scope: found.scope }
+      if (found) principal = { keyId: found.id, scope: found.scope, endpointId: found.endpointId }
     }
     if (principal === null) throw new UnauthorizedError('the API key is not valid or was revoked')
     const path = request.url.split('?')[0] ?? ''

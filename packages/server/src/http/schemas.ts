@@ -125,6 +125,7 @@ export const RotateSecret = T.Object(
   { additionalProperties: false },
 )
 export const SecretResponse = T.Object({ secret: T.String() })
+export const StreamToken = T.Object({ keyId: T.String(), endpointId: T.String(), token: T.String() })
 
 export const Recover = T.Object(
   {

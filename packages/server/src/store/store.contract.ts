@@ -118,7 +118,7 @@ function describeApiKeysAndLifecycle(current: CurrentStore): void {
         scope: 'admin',
         revokedAt: null,
       })
-      expect(await store.findApiKey(hash)).toEqual({ id: admin.id, scope: 'admin' })
+      expect(await store.findApiKey(hash)).toEqual({ id: admin.id, scope: 'admin', endpointId: null })
       expect(await store.findApiKey('b'.repeat(64))).toBeNull()
       const reader = await store.createApiKey({
         hash: 'c'.repeat(64),
@@ -138,6 +138,19 @@ function describeApiKeysAndLifecycle(current: CurrentStore): void {
       expect(revoked?.revokedAt).toEqual(expect.any(String))
       expect(await store.findApiKey('c'.repeat(64))).toBeNull()
       expect(await store.revokeApiKey('key_missing')).toBeNull()
+      const token = await store.createApiKey({
+        hash: 'd'.repeat(64),
+        name: 'stream',
+        scope: 'stream',
+        prefix: 'hl_ddddddd',
+        endpointId: 'ep_bound',
+      })
+      expect(token).toMatchObject({ scope: 'stream', endpointId: 'ep_bound' })
+      expect(await store.findApiKey('d'.repeat(64))).toEqual({
+        id: token.id,
+        scope: 'stream',
+        endpointId: 'ep_bound',
+      })
       // Revoking twice keeps the first revocation time.
       expect((await store.revokeApiKey(reader.id))?.revokedAt).toBe(revoked?.revokedAt)
     })

@@ -84,6 +84,8 @@ export interface NewApiKey {
   scope: ApiKeyScope
   /** The first characters of the token, shown in lists so that people can tell keys apart. */
   prefix: string
+  /** Binds a `stream` token to one endpoint. */
+  endpointId?: string | undefined
 }
 
 export interface NewSource {
@@ -323,7 +325,7 @@ export interface Store {
   countApiKeys(): Promise<number>
   createApiKey(input: NewApiKey): Promise<ApiKey>
   /** The live (not revoked) key with this hash. */
-  findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null>
+  findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null>
   listApiKeys(page: PageRequest): Promise<Page<ApiKey>>
   /** Revokes at once; returns null for an unknown id. */
   revokeApiKey(id: string): Promise<ApiKey | null>

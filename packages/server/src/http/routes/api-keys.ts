@@ -7,12 +7,14 @@ import type { RouteContext } from '../context.js'
 import { IdParam, PageQuery } from '../schemas.js'
 
 const Scope = T.Union(API_KEY_SCOPES.map((scope) => T.Literal(scope)))
+const AnyScope = T.Union([...API_KEY_SCOPES, 'stream' as const].map((scope) => T.Literal(scope)))
 
 const ApiKey = T.Object({
   id: T.String(),
   name: T.String(),
-  scope: Scope,
+  scope: AnyScope,
   prefix: T.String({ description: 'the first characters of the key, to tell keys apart' }),
+  endpointId: T.Union([T.String(), T.Null()], { description: 'the endpoint a stream token is bound to' }),
   createdAt: T.String({ format: 'date-time' }),
   revokedAt: T.Union([T.String({ format: 'date-time' }), T.Null()]),
 })

@@ -2,6 +2,7 @@ import { generateSecret } from '@hookline/sdk'
 import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { ConflictError, NotFoundError } from '../../core/errors.js'
+import { generateApiKey } from '../auth.js'
 import type { RouteContext } from '../context.js'
 import { checkEndpointHeaders, checkEndpointUrl } from '../endpoint-input.js'
 import {
@@ -15,6 +16,7 @@ import {
   RecoverResponse,
   RotateSecret,
   SecretResponse,
+  StreamToken,
   UpdateEndpoint,
 } from '../schemas.js'
 
@@ -131,6 +133,34 @@ export function endpointRoutes(app: FastifyInstance, { store, guard }: RouteCont
       )
       if (!rotated) throw new NotFoundError('endpoint', request.params.id)
       return { secret }
+    },
+  )
+
+  app.post<{ Params: IdParam }>(
+    '/v1/endpoints/:id/stream-token',
+    {
+      schema: {
+        tags,
+        summary: "Create a stream token: it reads only this endpoint's events from GET /v1/stream",
+        description:
+          'For an agent without a public URL: the token can do nothing but stream the events this ' +
+          'endpoint subscribes to. It is in this answer only; revoke it with DELETE /v1/api-keys/{keyId}.',
+        params: IdParam,
+        response: { 201: StreamToken },
+      },
+    },
+    async (request, reply) => {
+      const endpoint = await mustExist(request.params.id)
+      const { token, hash, prefix } = generateApiKey()
+      const key = await store.createApiKey({
+        hash,
+        prefix,
+        name: `stream token for ${endpoint.id}`,
+        scope: 'stream',
+        endpointId: endpoint.id,
+      })
+      reply.code(201)
+      return { keyId: key.id, endpointId: endpoint.id, token }
     },
   )
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { type Static, Type as T } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { ValidationError } from '../../core/errors.js'
+import { HooklineError, ValidationError } from '../../core/errors.js'
 import { isValidEventTypePattern, matchesEventTypes } from '../../core/event-filter.js'
 import type { StreamHub, StreamSubscriber } from '../../delivery/stream-hub.js'
 import type { LoggedEvent, Store } from '../../store/store.js'
@@ -35,6 +35,12 @@ function parseTypes(text: string | undefined): string[] | null {
   return patterns
 }
 
+class ForbiddenStreamError extends HooklineError {
+  constructor() {
+    super('forbidden', 403, "this stream token's endpoint no longer exists or is disabled")
+  }
+}
+
 /** `id:`/`event:`/`data:` with the webhook body, so a stream consumer parses what a receiver does. */
 function frame(entry: LoggedEvent): string {
   return `id: ${entry.event.id}\nevent: ${entry.event.type}\ndata: ${entry.body}\n\n`
@@ -52,6 +58,8 @@ class SseConnection implements StreamSubscriber {
   constructor(
     public position: number,
     private readonly patterns: string[] | null,
+    /** A stream token's endpoint filter: an event must match it as well. */
+    private readonly allowed: string[] | null,
     private readonly response: ServerResponse,
     private readonly onSlow: () => void,
   ) {}
@@ -68,6 +76,7 @@ class SseConnection implements StreamSubscriber {
     if (this.closed || entry.position <= this.position) return
     this.position = entry.position
     if (!matchesEventTypes(this.patterns, entry.event.type)) return
+    if (!matchesEventTypes(this.allowed, entry.event.type)) return
     this.write(frame(entry))
   }
 
@@ -106,6 +115,14 @@ export function streamRoutes(app: FastifyInstance, store: Store, hub: StreamHub)
     },
     async (request, reply) => {
       const patterns = parseTypes(request.query.types)
+      // A stream token sees only what its endpoint subscribes to, whatever it asks for.
+      let allowed: string[] | null = null
+      const boundTo = request.principal?.endpointId ?? null
+      if (boundTo !== null) {
+        const endpoint = await store.getEndpoint(boundTo)
+        if (!endpoint || endpoint.disabled) throw new ForbiddenStreamError()
+        allowed = endpoint.eventTypes
+      }
       const lastEventId = request.headers['last-event-id']
       const resumeFrom =
         typeof lastEventId === 'string' && lastEventId !== '' ? await store.eventPosition(lastEventId) : null
@@ -142,7 +159,7 @@ export function streamRoutes(app: FastifyInstance, store: Store, hub: StreamHub)
         response.destroy()
       }
 
-      connection = new SseConnection(start, patterns, response, onSlow)
+      connection = new SseConnection(start, patterns, allowed, response, onSlow)
       connection.write(
         `retry: 2000\n: connected${resumeFrom === null && lastEventId ? ' (unknown Last-Event-ID: live only)' : ''}\n\n`,
       )

@@ -12,6 +12,7 @@ export interface ApiKeyRow {
   name: string
   scope: ApiKeyScope
   prefix: string
+  endpoint_id: string | null
   created_at: number
   revoked_at: number | null
 }
@@ -22,6 +23,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     name: row.name,
     scope: row.scope,
     prefix: row.prefix,
+    endpointId: row.endpoint_id,
     createdAt: new Date(row.created_at).toISOString(),
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
   }
@@ -43,26 +45,27 @@ export class PostgresApiKeys {
     return this.batcher.write(async (tx) => {
       const now = Date.now()
       const [row] = await tx.query<ApiKeyRow>(
-        `INSERT INTO api_keys (id, hash, name, scope, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING seq, id, name, scope, prefix, created_at, revoked_at`,
-        [newId('key', now), input.hash, input.name, input.scope, input.prefix, now],
+        `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING seq, id, name, scope, prefix, endpoint_id, created_at, revoked_at`,
+        [newId('key', now), input.hash, input.name, input.scope, input.prefix, input.endpointId ?? null, now],
       )
       return toApiKey(row as ApiKeyRow)
     })
   }
 
-  async find(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null> {
-    const [row] = await this.db.query<{ id: string; scope: ApiKeyScope }>(
-      'SELECT id, scope FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
+  async find(hash: string): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null> {
+    const [row] = await this.db.query<{ id: string; scope: ApiKeyScope; endpoint_id: string | null }>(
+      'SELECT id, scope, endpoint_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL',
       [hash],
-      'api_key_by_hash',
+      'api_key_by_hash_v2',
     )
-    return row ?? null
+    return row ? { id: row.id, scope: row.scope, endpointId: row.endpoint_id } : null
   }
 
   async list(page: PageRequest): Promise<Page<ApiKey>> {
     const rows = await this.db.query<ApiKeyRow>(
-      `SELECT seq, id, name, scope, prefix, created_at, revoked_at FROM api_keys
+      `SELECT seq, id, name, scope, prefix, endpoint_id, created_at, revoked_at FROM api_keys
        WHERE seq < $1 ORDER BY seq DESC LIMIT $2`,
       [decodeCursor(page.cursor) ?? Number.MAX_SAFE_INTEGER, page.limit + 1],
     )
@@ -73,7 +76,7 @@ export class PostgresApiKeys {
     return this.batcher.write(async (tx) => {
       const [row] = await tx.query<ApiKeyRow>(
         `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2
-         RETURNING seq, id, name, scope, prefix, created_at, revoked_at`,
+         RETURNING seq, id, name, scope, prefix, endpoint_id, created_at, revoked_at`,
         [Date.now(), id],
       )
       return row ? toApiKey(row) : null

@@ -396,7 +396,7 @@ export class PostgresStore extends PostgresQueue implements Store {
     return this.apiKeys.create(input)
   }
 
-  findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null> {
+  findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null> {
     return this.apiKeys.find(hash)
   }
 

@@ -141,6 +141,7 @@ export interface ApiKeyRow {
   name: string
   scope: ApiKeyScope
   prefix: string
+  endpoint_id: string | null
   created_at: number
   revoked_at: number | null
 }
@@ -151,6 +152,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     name: row.name,
     scope: row.scope,
     prefix: row.prefix,
+    endpointId: row.endpoint_id,
     createdAt: iso(row.created_at),
     revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
   }

@@ -475,18 +475,28 @@ export class SqliteStore extends SqliteQueue implements Store {
     return this.write(() => {
       const now = Date.now()
       const row = this.sql(
-        `INSERT INTO api_keys (id, hash, name, scope, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          RETURNING rowid AS seq, *`,
-      ).get(newId('key', now), input.hash, input.name, input.scope, input.prefix, now) as ApiKeyRow
+      ).get(
+        newId('key', now),
+        input.hash,
+        input.name,
+        input.scope,
+        input.prefix,
+        input.endpointId ?? null,
+        now,
+      ) as ApiKeyRow
       return toApiKey(row)
     })
   }
 
-  async findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope } | null> {
-    const row = this.sql('SELECT id, scope FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash) as
-      | { id: string; scope: ApiKeyScope }
-      | undefined
-    return row ?? null
+  async findApiKey(
+    hash: string,
+  ): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null> {
+    const row = this.sql(
+      'SELECT id, scope, endpoint_id FROM api_keys WHERE hash = ? AND revoked_at IS NULL',
+    ).get(hash) as { id: string; scope: ApiKeyScope; endpoint_id: string | null } | undefined
+    return row ? { id: row.id, scope: row.scope, endpointId: row.endpoint_id } : null
   }
 
   async listApiKeys(page: PageRequest): Promise<Page<ApiKey>> {
