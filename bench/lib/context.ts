@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HelperProcess } from './child.js'
 import type { BenchGateway, GatewayOptions } from './gateway.js'
@@ -33,10 +33,10 @@ export const SIZES: Record<Mode, Sizes> = {
   quick: {
     runs: 3,
     publishConnections: 20,
-    warmupMs: 300,
-    publishMs: 1_000,
-    deliveries: 1_500,
-    latencySeconds: 2,
+    warmupMs: 200,
+    publishMs: 800,
+    deliveries: 1_000,
+    latencySeconds: 1.5,
     fanOutEndpoints: 1_000,
     backlogs: [0, 100_000],
   },
@@ -78,6 +78,14 @@ export interface BenchContext {
 export function freshSqliteUrl(context: BenchContext, label: string): string {
   const dir = mkdtempSync(join(context.workDir, `${label}-`))
   return `sqlite:${join(dir, 'hookline.db')}`
+}
+
+/** Copies a SQLite database no process has open (a clean stop leaves at most a WAL file beside it). */
+export function copySqlite(fromUrl: string, toUrl: string): void {
+  const from = fromUrl.slice('sqlite:'.length)
+  const to = toUrl.slice('sqlite:'.length)
+  copyFileSync(from, to)
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`)
 }
 
 /** Samples a process's RSS while `run` runs; returns the run's result and the largest sample. */

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync } from 'node:fs'
 import { HelperProcess } from '../lib/child.js'
 import {
   type BenchContext,
+  copySqlite,
   DELIVERY_CONCURRENCY,
   DELIVERY_CONNECTIONS,
   freshSqliteUrl,
@@ -93,7 +93,6 @@ export async function deliveryScenario(context: BenchContext): Promise<void> {
   // The backlog is published once, through the API of a `--role api` process (which never
   // delivers); each run then starts the dispatcher on its own copy of that database file.
   const seededUrl = freshSqliteUrl(context, 'delivery-seed')
-  const seededPath = seededUrl.slice('sqlite:'.length)
   const seeder = await context.startGateway({ databaseUrl: seededUrl, env: { HOOKLINE_ROLE: 'api' } })
   try {
     await subscribeSink(seeder, context.sinkUrl, DELIVERY_PATH, ['bench.*'])
@@ -118,9 +117,7 @@ export async function deliveryScenario(context: BenchContext): Promise<void> {
       ceiling.add({ rate: sinkRate(await awaitSink(context, count)) })
 
       const databaseUrl = freshSqliteUrl(context, 'delivery')
-      const path = databaseUrl.slice('sqlite:'.length)
-      copyFileSync(seededPath, path)
-      if (existsSync(`${seededPath}-wal`)) copyFileSync(`${seededPath}-wal`, `${path}-wal`)
+      copySqlite(seededUrl, databaseUrl)
       await context.sink.call('reset')
       const gateway = await context.startGateway({ databaseUrl })
       const { result, maxRssBytes } = await withRssSampling([gateway], () => awaitSink(context, count))

@@ -8,7 +8,7 @@ import {
   MB,
   withRssSampling,
 } from '../lib/context.js'
-import type { BenchGateway } from '../lib/gateway.js'
+import { type BenchGateway, type CommitCounters, commitFigures } from '../lib/gateway.js'
 import { type Row, RowBuilder, skippedRow } from '../lib/report.js'
 import { sleep } from '../lib/stats.js'
 import { awaitSink, DELIVERY_PATH, publishBacklog, type SinkStats, sinkRate } from './delivery.js'
@@ -155,7 +155,7 @@ async function publishFigures(
   const ceiling = new RowBuilder({ ...(ROWS[0] as Row), units: { p99: 'ms' } })
   const hookline = new RowBuilder({
     ...(ROWS[1] as Row),
-    units: { p99: 'ms', rssMaxMB: 'MB' },
+    units: { p99: 'ms', rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes' },
     note: `role api, ${context.sizes.publishConnections / 2} connections to each process`,
   })
   const { name, url } = await databases.create('publish')
@@ -173,6 +173,7 @@ async function publishFigures(
       sequence = n.lastSequence + 1
       ceiling.add({ rate: n.ratePerSecond, p99: n.latencyMs.p99 })
       const connections = Math.max(1, context.sizes.publishConnections / 2)
+      const before = await Promise.all(gateways.map((g) => g.commitCounters()))
       const { result, maxRssBytes } = await withRssSampling(gateways, () =>
         Promise.all(
           gateways.map((g, i) =>
@@ -180,11 +181,22 @@ async function publishFigures(
           ),
         ),
       )
+      const after = await Promise.all(gateways.map((g) => g.commitCounters()))
+      // Both processes' commits together (PostgreSQL commits do not block the event loop).
+      const sum = (list: CommitCounters[]) => ({
+        atMs: Math.max(...list.map((c) => c.atMs)),
+        seconds: list.reduce((total, c) => total + c.seconds, 0),
+        commits: list.reduce((total, c) => total + c.commits, 0),
+        writes: list.reduce((total, c) => total + c.writes, 0),
+      })
+      const { commitMs, batch } = commitFigures(sum(before), sum(after))
       sequence += 20_000_000
       hookline.add({
-        rate: result.reduce((sum, r) => sum + r.ratePerSecond, 0),
+        rate: result.reduce((total, r) => total + r.ratePerSecond, 0),
         p99: Math.max(...result.map((r) => r.latencyMs.p99)),
         rssMaxMB: maxRssBytes / MB,
+        commitMs,
+        batch,
       })
     }
     // The publish runs' deliveries were only written, never meant to be sent: they go with
