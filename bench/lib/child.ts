@@ -101,7 +101,11 @@ export class HelperProcess {
  * The helper side: answers the orchestrator's commands with `handlers`. A helper exits when its
  * parent goes away, so an interrupted bench leaves no process behind.
  */
-export function serveCommands(handlers: Record<string, (args: never) => unknown>): void {
+export function serveCommands(
+  handlers: Record<string, (args: never) => unknown>,
+  /** Runs (for at most 5 s) before exiting when the parent goes away: remove what the helper made. */
+  onParentGone: () => Promise<unknown> = async () => {},
+): void {
   process.on('message', async (message: RpcRequest) => {
     const handler = handlers[message.command] ?? (message.command === 'ready' ? () => true : undefined)
     let response: RpcResponse
@@ -113,5 +117,11 @@ export function serveCommands(handlers: Record<string, (args: never) => unknown>
     }
     process.send?.(response)
   })
-  process.on('disconnect', () => process.exit(0))
+  process.on('disconnect', () => {
+    const timer = setTimeout(() => process.exit(0), 5_000)
+    onParentGone().finally(() => {
+      clearTimeout(timer)
+      process.exit(0)
+    })
+  })
 }

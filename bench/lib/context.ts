@@ -6,7 +6,7 @@ import type { Row } from './report.js'
 
 export type Mode = 'full' | 'quick' | 'smoke'
 
-/** Sizes per mode: `full` is the published run, `quick` a check in about a minute, `smoke` for the test suite. */
+/** Sizes per mode: `full` is the published run, `quick` a check in under two minutes, `smoke` for the test suite. */
 export interface Sizes {
   runs: number
   /** Connections of the closed publish loop (DESIGN.md's orientation figures used 20). */
@@ -71,6 +71,8 @@ export interface BenchContext {
   gatewayNodeArgs: string[]
   rows: Row[]
   log(message: string): void
+  /** Registers clean-up (dropping databases) that also runs when the bench is interrupted. */
+  onInterrupt(cleanup: () => Promise<void>): void
   /** Starts a gateway that the bench kills on exit even if a scenario throws. */
   startGateway(options: GatewayOptions): Promise<BenchGateway>
 }

@@ -46,15 +46,18 @@ server.headersTimeout = 125_000
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-serveCommands({
-  url: () => url,
-  counts: () => queue.getJobCounts(),
-  /** Removes the queue and everything in it: each run starts from an empty Redis queue. */
-  clear: async () => {
-    await queue.obliterate({ force: true })
-    return true
+serveCommands(
+  {
+    url: () => url,
+    counts: () => queue.getJobCounts(),
+    /** Removes the queue and everything in it: each run starts from an empty Redis queue. */
+    clear: async () => {
+      await queue.obliterate({ force: true })
+      return true
+    },
   },
-})
+  () => queue.obliterate({ force: true }),
+)
 
 process.on('SIGTERM', async () => {
   server.close()

@@ -27,62 +27,68 @@ interface BenchEvent {
   data: unknown
 }
 
-serveCommands({
-  /** Enqueues `count` events while no worker runs: the backlog the worker then drains. */
-  seed: async (args: { count: number; type: string }) => {
-    await queue.obliterate({ force: true })
-    const now = Date.now()
-    for (let start = 0; start < args.count; start += 1_000) {
-      const jobs = []
-      for (let n = start; n < Math.min(args.count, start + 1_000); n++) {
-        const data = JSON.parse(eventBody(args.type, n, now).body) as BenchEvent
-        jobs.push({
-          name: 'event',
-          data,
-          opts: { attempts: 10, removeOnComplete: true, removeOnFail: 10_000 },
-        })
+serveCommands(
+  {
+    /** Enqueues `count` events while no worker runs: the backlog the worker then drains. */
+    seed: async (args: { count: number; type: string }) => {
+      await queue.obliterate({ force: true })
+      const now = Date.now()
+      for (let start = 0; start < args.count; start += 1_000) {
+        const jobs = []
+        for (let n = start; n < Math.min(args.count, start + 1_000); n++) {
+          const data = JSON.parse(eventBody(args.type, n, now).body) as BenchEvent
+          jobs.push({
+            name: 'event',
+            data,
+            opts: { attempts: 10, removeOnComplete: true, removeOnFail: 10_000 },
+          })
+        }
+        await queue.addBulk(jobs)
       }
-      await queue.addBulk(jobs)
-    }
-    return queue.getJobCounts()
+      return queue.getJobCounts()
+    },
+    start: (args: { url: string; path: string; concurrency: number; connections: number }) => {
+      const sender = new Pool(args.url, { connections: args.connections, pipelining: 1 })
+      pool = sender
+      worker = new Worker<BenchEvent>(
+        queueName,
+        async (job) => {
+          const body = JSON.stringify(job.data)
+          const at = new Date()
+          const signature = webhook.sign(job.data.id, at, body)
+          const response = await sender.request({
+            path: args.path,
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'webhook-id': job.data.id,
+              'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+              'webhook-signature': signature,
+            },
+            body,
+          })
+          await response.body.dump()
+          if (response.statusCode < 200 || response.statusCode >= 300)
+            throw new Error(`HTTP ${response.statusCode}`)
+        },
+        { connection, concurrency: args.concurrency },
+      )
+      return true
+    },
+    stop: async () => {
+      await worker?.close()
+      await pool?.close()
+      worker = null
+      pool = null
+      await queue.obliterate({ force: true })
+      return true
+    },
   },
-  start: (args: { url: string; path: string; concurrency: number; connections: number }) => {
-    const sender = new Pool(args.url, { connections: args.connections, pipelining: 1 })
-    pool = sender
-    worker = new Worker<BenchEvent>(
-      queueName,
-      async (job) => {
-        const body = JSON.stringify(job.data)
-        const at = new Date()
-        const signature = webhook.sign(job.data.id, at, body)
-        const response = await sender.request({
-          path: args.path,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': job.data.id,
-            'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-            'webhook-signature': signature,
-          },
-          body,
-        })
-        await response.body.dump()
-        if (response.statusCode < 200 || response.statusCode >= 300)
-          throw new Error(`HTTP ${response.statusCode}`)
-      },
-      { connection, concurrency: args.concurrency },
-    )
-    return true
-  },
-  stop: async () => {
-    await worker?.close()
-    await pool?.close()
-    worker = null
-    pool = null
+  async () => {
+    await worker?.close(true)
     await queue.obliterate({ force: true })
-    return true
   },
-})
+)
 
 process.on('SIGTERM', async () => {
   await worker?.close(true)

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { eventBody } from '../lib/bodies.js'
 import { type BenchContext, copySqlite, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import type { BenchGateway } from '../lib/gateway.js'
 import { RowBuilder, skippedRow } from '../lib/report.js'
 import { sleep } from '../lib/stats.js'
 import { createEndpoints } from './fan-out.js'
@@ -71,8 +72,9 @@ function countPending(path: string): number {
 
 /**
  * Growth: publish rate and server RSS with 0, 100,000 and 1,000,000 pending deliveries in the
- * store. One database file per backlog size (copies of one set-up file, then seeded), and the
- * runs alternate between them, so a slow moment of the machine does not land on one size only.
+ * store. One database file and one server per backlog size (copies of one set-up file, then
+ * seeded), and the runs alternate between them, so a slow moment of the machine does not land
+ * on one size only.
  * The server runs as by default (dispatcher on): published events go to one live endpoint on
  * the sink, while the backlog waits for its retry a day later.
  */
@@ -122,14 +124,17 @@ export async function growthScenario(context: BenchContext): Promise<void> {
     measured.push({ backlog, databaseUrl, pending: countPending(path), row })
   }
 
-  let sequence = 0
-  for (let run = 0; run < context.sizes.runs; run++) {
-    for (const { backlog, databaseUrl, pending, row } of measured) {
-      context.log(`growth ${backlog.toLocaleString('en-US')}: run ${run + 1}/${context.sizes.runs}`)
-      const gateway = await context.startGateway({ databaseUrl })
-      try {
-        await sleep(500)
-        const rssIdle = gateway.rssBytes()
+  // One server per database file, all started together and left running; the publish loop
+  // alternates between them (an idle server only polls its queue once a second).
+  const gateways = await Promise.all(measured.map(({ databaseUrl }) => context.startGateway({ databaseUrl })))
+  try {
+    await sleep(500)
+    const rssIdle = gateways.map((gateway) => gateway.rssBytes())
+    let sequence = 0
+    for (let run = 0; run < context.sizes.runs; run++) {
+      for (const [i, { backlog, pending, row }] of measured.entries()) {
+        context.log(`growth ${backlog.toLocaleString('en-US')}: run ${run + 1}/${context.sizes.runs}`)
+        const gateway = gateways[i] as BenchGateway
         const { result, maxRssBytes } = await withRssSampling([gateway], () =>
           publishLoop(context, gateway.url, '/v1/events', sequence),
         )
@@ -138,13 +143,13 @@ export async function growthScenario(context: BenchContext): Promise<void> {
           rate: result.ratePerSecond,
           p99: result.latencyMs.p99,
           rssMaxMB: maxRssBytes / MB,
-          rssIdleMB: rssIdle / MB,
+          rssIdleMB: (rssIdle[i] as number) / MB,
           pending,
         })
-      } finally {
-        await gateway.stop()
       }
     }
+  } finally {
+    await Promise.all(gateways.map((gateway) => gateway.stop()))
   }
   // Rows in size order, wherever the skipped ones were pushed.
   for (const { row } of measured) context.rows.push(row.build())
