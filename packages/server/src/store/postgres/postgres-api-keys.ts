@@ -1,33 +1,12 @@
 import { newId } from '../../core/ids.js'
 import type { ApiKey, ApiKeyScope, Page } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { type ApiKeyRow, toApiKey } from '../rows.js'
 import type { NewApiKey, PageRequest } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
 import type { PgWriteBatcher } from './pg-write-batcher.js'
 
-/** Row shape of `api_keys` (never the hash) and its mapping. */
-export interface ApiKeyRow {
-  seq: number
-  id: string
-  name: string
-  scope: ApiKeyScope
-  prefix: string
-  endpoint_id: string | null
-  created_at: number
-  revoked_at: number | null
-}
-
-export function toApiKey(row: ApiKeyRow): ApiKey {
-  return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope,
-    prefix: row.prefix,
-    endpointId: row.endpoint_id,
-    createdAt: new Date(row.created_at).toISOString(),
-    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
-  }
-}
+export { type ApiKeyRow, toApiKey }
 
 /** API keys in PostgreSQL: stored as hashes, listed without them. */
 export class PostgresApiKeys {

@@ -9,6 +9,7 @@ import type {
   VerifierConfig,
 } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { type EventRow, toEvent } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   IngestRequest,
@@ -19,7 +20,6 @@ import type {
   SourcePatch,
 } from '../store.js'
 import type { Statement } from './open-database.js'
-import { type EventRow, toEvent } from './rows.js'
 import type { NewEventRow } from './sqlite-queue.js'
 
 /** How many rejections each source keeps: enough to see a pattern, small enough to never grow. */

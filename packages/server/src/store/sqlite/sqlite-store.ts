@@ -16,6 +16,20 @@ import type {
   VerifierConfig,
 } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import {
+  type ApiKeyRow,
+  type AttemptRow,
+  type DeliveryRow,
+  type EndpointRow,
+  type EventRow,
+  type EventTypeRow,
+  toApiKey,
+  toAttempt,
+  toDelivery,
+  toEndpoint,
+  toEvent,
+  toEventType,
+} from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   ClaimedPoller,
@@ -42,20 +56,6 @@ import type {
   Store,
 } from '../store.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
-import {
-  type ApiKeyRow,
-  type AttemptRow,
-  type DeliveryRow,
-  type EndpointRow,
-  type EventRow,
-  type EventTypeRow,
-  toApiKey,
-  toAttempt,
-  toDelivery,
-  toEndpoint,
-  toEvent,
-  toEventType,
-} from './rows.js'
 import { SqlitePollers } from './sqlite-pollers.js'
 import { type NewEventRow, SqliteQueue } from './sqlite-queue.js'
 import { pruneHistory } from './sqlite-retention.js'

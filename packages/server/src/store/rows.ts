@@ -7,9 +7,13 @@ import type {
   Endpoint,
   EventType,
   HooklineEvent,
-} from '../../core/types.js'
+} from '../core/types.js'
 
-/** Row shapes of the SQLite tables and their mapping to domain objects. */
+/**
+ * Row shapes of the store's tables and their mapping to domain objects, shared by both
+ * backends (PostgreSQL BIGINT columns are parsed to numbers, so the shapes match; only
+ * `disabled` is a real boolean there and 0/1 in SQLite).
+ */
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -42,7 +46,7 @@ export interface EndpointRow {
   event_types: string | null
   headers: string
   secrets: string
-  disabled: number
+  disabled: number | boolean
   disabled_reason: string | null
   failing_since: number | null
   created_at: number
@@ -56,7 +60,7 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     description: row.description,
     eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as string[]),
     headers: JSON.parse(row.headers) as Record<string, string>,
-    disabled: row.disabled === 1,
+    disabled: row.disabled === true || row.disabled === 1,
     disabledReason: row.disabled_reason,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -66,8 +70,6 @@ export function toEndpoint(row: EndpointRow): Endpoint {
 export interface EventRow {
   seq: number
   id: string
-  type: string
-  timestamp: number
   body: string
   source: string | null
   headers: string | null
