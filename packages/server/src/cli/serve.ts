@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/load-config.js'
+import { DestinationRouter } from '../delivery/destination-router.js'
 import { Dispatcher } from '../delivery/dispatcher.js'
-import { HttpSender } from '../delivery/http-sender.js'
 import { Maintenance } from '../delivery/maintenance.js'
 import { AddressGuard } from '../delivery/network-guard.js'
 import { PollerRunner } from '../delivery/poller-runner.js'
@@ -40,11 +40,11 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
   // A worker serves no API, so it has no use for an admin key (and must not print one).
   const generatedKey = config.role === 'worker' ? null : await ensureAdminKey(store, config.apiKey)
   const guard = new AddressGuard(config)
-  const sender = new HttpSender({ timeoutMs: config.deliveryTimeoutMs, guard })
+  const destinations = new DestinationRouter({ timeoutMs: config.deliveryTimeoutMs, guard })
   const pollers = new PollerRunner({ store, guard, logger })
   const dispatcher = new Dispatcher({
     store,
-    sender,
+    destinations,
     logger,
     retryScheduleMs: config.retryScheduleMs,
     deliveryTimeoutMs: config.deliveryTimeoutMs,
@@ -81,7 +81,7 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
         await maintenance.stop()
         await pollers.stop()
         await dispatcher.stop(Math.min(config.deliveryTimeoutMs, 10_000))
-        await sender.close()
+        await destinations.close()
         await store.close()
         await tracing.shutdown()
       })()

@@ -11,6 +11,8 @@ import { parseRetryAfterMs, withJitter } from './retry-schedule.js'
 
 export type AttemptResult =
   | { kind: 'response'; statusCode: number; retryAfter?: string }
+  /** A broker destination's durable acknowledgement (publisher confirm, JetStream ack, XADD reply). */
+  | { kind: 'acknowledged' }
   | { kind: 'error'; error: string }
 
 export interface AttemptContext {
@@ -35,6 +37,7 @@ export type Outcome =
   | { status: 'failed' | 'exhausted'; disableEndpoint?: DisableReason }
 
 export function isSuccess(result: AttemptResult): boolean {
+  if (result.kind === 'acknowledged') return true
   return result.kind === 'response' && result.statusCode >= 200 && result.statusCode < 300
 }
 

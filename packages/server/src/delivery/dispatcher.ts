@@ -5,11 +5,11 @@ import { decideOutcome } from '../core/delivery-outcome.js'
 import type { AttemptOutcome, Metrics } from '../core/metrics.js'
 import type { Tracing } from '../core/tracing.js'
 import type { ClaimedDelivery, Store } from '../store/store.js'
-import type { HttpSender } from './http-sender.js'
+import type { DestinationRouter } from './destination-router.js'
 
 export interface DispatcherOptions {
   store: Store
-  sender: HttpSender
+  destinations: DestinationRouter
   logger: Logger
   retryScheduleMs: readonly number[]
   deliveryTimeoutMs: number
@@ -45,7 +45,8 @@ const ERROR_BACKOFF_MS = 200
 const ERROR_BACKOFF_CAP_MS = 5_000
 
 /**
- * The dispatcher: claims due deliveries under a lease, sends each as a signed POST, and
+ * The dispatcher: claims due deliveries under a lease, sends each signed (a POST or a broker
+ * publish, destination-router.ts), and
  * records the attempt with the outcome the delivery state machine decides. It is woken at
  * once when a commit queues deliveries, so a publish reaches its endpoints in milliseconds.
  */
@@ -166,7 +167,7 @@ export class Dispatcher {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const { store, sender, logger } = this.options
+    const { store, destinations, logger } = this.options
     const nowSeconds = Math.floor(Date.now() / 1000)
     // A fresh timestamp on every attempt (receivers reject old ones) and the event id as
     // webhook-id on every attempt (receivers dedupe on it).
@@ -177,14 +178,15 @@ export class Dispatcher {
       id: delivery.eventId,
       timestamp: nowSeconds,
     })
-    const headers: Record<string, string> = {
-      ...delivery.headers,
-      'user-agent': 'Hookline/0.1 (+https://github.com/hookline)',
-      'content-type': 'application/json',
-      ...signed,
-    }
     const atMs = Date.now()
-    const sent = await sender.send(delivery.url, headers, delivery.body)
+    const sent = await destinations.send(delivery.url, {
+      eventId: delivery.eventId,
+      eventType: delivery.eventType,
+      body: delivery.body,
+      signature: signed,
+      headers: delivery.headers,
+      timestampSeconds: nowSeconds,
+    })
     const outcome = decideOutcome({
       result: sent.result,
       attemptCount: delivery.attemptCount + 1,

@@ -1,5 +1,6 @@
 import { Agent, request, errors as undiciErrors } from 'undici'
 import type { AttemptResult } from '../core/delivery-outcome.js'
+import { failed as failure, type SendResult } from './destinations/outbound.js'
 import { type AddressGuard, ForbiddenAddressError } from './network-guard.js'
 
 /** Response bodies are kept for debugging, capped: a receiver could answer with gigabytes. */
@@ -10,14 +11,6 @@ export interface SenderOptions {
   guard: AddressGuard
   /** Sockets kept per origin; keep-alive makes repeated deliveries to one endpoint cheap. */
   connectionsPerOrigin?: number
-}
-
-export interface SendResult {
-  result: AttemptResult
-  statusCode: number | null
-  durationMs: number
-  error: string | null
-  responseBody: string | null
 }
 
 /**
@@ -81,16 +74,6 @@ export class HttpSender {
 
   async close(): Promise<void> {
     await this.agent.close()
-  }
-}
-
-function failure(message: string, durationMs: number): SendResult {
-  return {
-    result: { kind: 'error', error: message },
-    statusCode: null,
-    durationMs,
-    error: message,
-    responseBody: null,
   }
 }
 

@@ -1,3 +1,9 @@
+import {
+  type Destination,
+  InvalidDestinationError,
+  isEncrypted,
+  parseDestination,
+} from '../core/destination-url.js'
 import { ValidationError } from '../core/errors.js'
 import type { AddressGuard } from '../delivery/network-guard.js'
 
@@ -12,43 +18,37 @@ const RESERVED_HEADERS = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  // Redis stream entries carry the body in this field; JetStream dedupes on this header.
+  'body',
+  'nats-msg-id',
 ])
 
 /**
- * Checks what the JSON Schema cannot: the URL parses, uses http(s), and (unless private
- * networks are allowed) does not name a forbidden address literally. Host names are checked
- * again after DNS resolution at every attempt, by the sender.
+ * Checks what the JSON Schema cannot: the URL parses into a destination (http(s) or a broker,
+ * with every broker parameter valid), its transport is encrypted when HOOKLINE_REQUIRE_HTTPS is
+ * set, and (unless private networks are allowed) it does not name a forbidden address
+ * literally. Host names are checked again after DNS resolution at every attempt.
  */
 export function checkEndpointUrl(url: string, guard: AddressGuard): void {
-  let parsed: URL
+  const invalid = (message: string) => new ValidationError('invalid endpoint', [{ path: '/url', message }])
+  let destination: Destination
   try {
-    parsed = new URL(url)
-  } catch {
-    throw new ValidationError('invalid endpoint', [{ path: '/url', message: 'is not a valid URL' }])
+    destination = parseDestination(url)
+  } catch (error) {
+    if (error instanceof InvalidDestinationError) throw invalid(error.message)
+    throw error
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ValidationError('invalid endpoint', [
-      { path: '/url', message: 'must be an http:// or https:// URL' },
-    ])
-  }
-  if (parsed.hash !== '') {
-    throw new ValidationError('invalid endpoint', [{ path: '/url', message: 'must not contain a #fragment' }])
-  }
-  if (guard.requireHttps && parsed.protocol !== 'https:') {
-    throw new ValidationError('invalid endpoint', [
-      { path: '/url', message: 'must be an https:// URL (HOOKLINE_REQUIRE_HTTPS is set)' },
-    ])
+  if (guard.requireHttps && !isEncrypted(destination)) {
+    throw invalid(
+      'must use an encrypted transport (https://, amqps://, rediss:// or nats://…?tls=true) because HOOKLINE_REQUIRE_HTTPS is set',
+    )
   }
   try {
-    guard.checkUrlHost(parsed.hostname)
+    guard.checkUrlHost(destination.kind === 'http' ? new URL(url).hostname : destination.address.host)
   } catch {
-    throw new ValidationError('invalid endpoint', [
-      {
-        path: '/url',
-        message:
-          'points to a loopback, private or reserved address (allow it with HOOKLINE_ALLOWED_NETWORKS or HOOKLINE_ALLOW_PRIVATE_NETWORKS)',
-      },
-    ])
+    throw invalid(
+      'points to a loopback, private or reserved address (allow it with HOOKLINE_ALLOWED_NETWORKS or HOOKLINE_ALLOW_PRIVATE_NETWORKS)',
+    )
   }
 }
 

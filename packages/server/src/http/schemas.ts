@@ -59,7 +59,12 @@ export type CreateEventType = Static<typeof CreateEventType>
 // --- endpoints ---------------------------------------------------------------------------
 
 const EndpointFields = {
-  url: T.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives the webhooks' }),
+  url: T.String({
+    minLength: 1,
+    maxLength: 2048,
+    description:
+      'Where events go: an http(s) URL, or a broker destination (amqp(s)://, nats://, redis(s)://). Credentials in it are stored encrypted and shown as ***.',
+  }),
   description: T.String({ maxLength: 1000 }),
   eventTypes: T.Array(T.String({ pattern: EVENT_TYPE_PATTERN, maxLength: 130 }), {
     maxItems: 500,

@@ -42,6 +42,7 @@ export interface EndpointRow {
   seq: number
   id: string
   url: string
+  url_sealed: string | null
   description: string | null
   event_types: string | null
   headers: string

@@ -2,6 +2,7 @@ import { newId } from '../../core/ids.js'
 import type { DisabledEndpointData } from '../../core/operational-events.js'
 import type { Endpoint, EndpointSecret, Page } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { isUrlChange, urlColumns } from '../endpoint-url.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { EndpointPatch, NewEndpoint, PageRequest } from '../store.js'
 import type { PgDatabase, Queryable } from './pg-database.js'
@@ -31,12 +32,15 @@ export class PostgresEndpoints {
     return this.ctx.batcher.write(async (tx) => {
       const now = Date.now()
       const secrets: EndpointSecret[] = [{ secret: input.secret }]
+      const stored = urlColumns(input.url, this.ctx.cipher)
       const [row] = await tx.query<EndpointRow>(
-        `INSERT INTO endpoints (id, url, description, event_types, headers, secrets, disabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`,
+        `INSERT INTO endpoints (id, url, url_sealed, description, event_types, headers, secrets, disabled,
+                                created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
         [
           newId('ep', now),
-          input.url,
+          stored.url,
+          stored.urlSealed,
           input.description ?? null,
           input.eventTypes === undefined ? null : JSON.stringify(input.eventTypes),
           JSON.stringify(input.headers ?? {}),
@@ -74,7 +78,11 @@ export class PostgresEndpoints {
         values.push(value)
         sets.push(`${column} = $${values.length}`)
       }
-      if (patch.url !== undefined) set('url', patch.url)
+      if (isUrlChange(patch.url, current.url)) {
+        const stored = urlColumns(patch.url, this.ctx.cipher)
+        set('url', stored.url)
+        set('url_sealed', stored.urlSealed)
+      }
       if (patch.description !== undefined) set('description', patch.description)
       if (patch.eventTypes !== undefined) {
         set('event_types', patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes))

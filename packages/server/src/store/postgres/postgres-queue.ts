@@ -2,6 +2,7 @@ import { matchesEventTypes } from '../../core/event-filter.js'
 import { newId } from '../../core/ids.js'
 import { type DisabledEndpointData, OPERATIONAL_EVENT_TYPES } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
+import { deliveryUrl } from '../endpoint-url.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
@@ -35,6 +36,7 @@ interface ClaimRow {
   type: string
   body: string
   url: string
+  url_sealed: string | null
   headers: string
   secrets: string
   failing_since: number | null
@@ -66,10 +68,10 @@ WITH due AS (
   FROM due, endpoints ep
   WHERE d.id = due.id AND ep.id = d.endpoint_id
   RETURNING d.id, d.event_seq, d.event_id, d.endpoint_id, d.attempt_count, d.final_attempt, d.status,
-            due.next_attempt_at AS due_at, ep.url, ep.headers, ep.secrets, ep.failing_since
+            due.next_attempt_at AS due_at, ep.url, ep.url_sealed, ep.headers, ep.secrets, ep.failing_since
 )
 SELECT c.id, c.event_id, c.endpoint_id, c.attempt_count, c.final_attempt, e.type, e.body,
-       c.url, c.headers, c.secrets, c.failing_since
+       c.url, c.url_sealed, c.headers, c.secrets, c.failing_since
 FROM claimed c JOIN events e ON e.seq = c.event_seq
 WHERE c.status = 'pending'
 ORDER BY c.due_at`
@@ -266,7 +268,7 @@ export abstract class PostgresQueue {
       eventId: row.event_id,
       eventType: row.type,
       endpointId: row.endpoint_id,
-      url: row.url,
+      url: deliveryUrl(row.url, row.url_sealed, this.cipher),
       headers: JSON.parse(row.headers) as Record<string, string>,
       secrets: this.liveSecrets(row.secrets, nowMs).map((entry) => entry.secret),
       body: row.body,

@@ -16,6 +16,7 @@ import type {
   VerifierConfig,
 } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { urlColumns } from '../endpoint-url.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   ClaimedPoller,
@@ -85,9 +86,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       { cause: error },
     )
   }
+  await sealCredentialedUrls(db, options.cipher)
   const store = new PostgresStore(db, options)
   await store.listen()
   return store
+}
+
+/** Endpoints from before migration 0007 may hold credentials in clear: seal them now. */
+async function sealCredentialedUrls(db: PgDatabase, cipher: SecretCipher): Promise<void> {
+  const rows = await db.query<{ id: string; url: string }>(
+    "SELECT id, url FROM endpoints WHERE url_sealed IS NULL AND url LIKE '%@%'",
+  )
+  for (const row of rows) {
+    const stored = urlColumns(row.url, cipher)
+    if (stored.urlSealed === null) continue
+    await db.query('UPDATE endpoints SET url = $1, url_sealed = $2 WHERE id = $3 AND url_sealed IS NULL', [
+      stored.url,
+      stored.urlSealed,
+      row.id,
+    ])
+  }
 }
 
 /**
@@ -411,10 +429,17 @@ export class PostgresStore extends PostgresQueue implements Store {
   resealSecrets(reseal: (sealed: string) => string): Promise<number> {
     return this.batcher.write(async (tx) => {
       let count = 0
-      for (const { id, secrets } of await tx.query<{ id: string; secrets: string }>(
-        'SELECT id, secrets FROM endpoints FOR UPDATE',
-      )) {
-        await tx.query('UPDATE endpoints SET secrets = $1 WHERE id = $2', [reseal(secrets), id])
+      for (const { id, secrets, url_sealed } of await tx.query<{
+        id: string
+        secrets: string
+        url_sealed: string | null
+      }>('SELECT id, secrets, url_sealed FROM endpoints FOR UPDATE')) {
+        const url = url_sealed === null ? null : reseal(url_sealed)
+        await tx.query('UPDATE endpoints SET secrets = $1, url_sealed = $2 WHERE id = $3', [
+          reseal(secrets),
+          url,
+          id,
+        ])
         count += 1
       }
       for (const { id, verifier } of await tx.query<{ id: string; verifier: string }>(

@@ -6,6 +6,7 @@ import {
   OPERATIONAL_EVENT_TYPES,
 } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
+import { deliveryUrl } from '../endpoint-url.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
 import type { SqliteDatabase, Statement } from './open-database.js'
@@ -30,6 +31,7 @@ interface ClaimRow {
   type: string
   body: string
   url: string
+  url_sealed: string | null
   headers: string
   secrets: string
   disabled: number
@@ -144,7 +146,7 @@ export abstract class SqliteQueue {
   ): Promise<ClaimedDelivery[]> {
     const select = this.sql(
       `SELECT d.id, d.event_id, d.endpoint_id, d.attempt_count, d.final_attempt, e.type, e.body,
-              ep.url, ep.headers, ep.secrets, ep.disabled, ep.failing_since
+              ep.url, ep.url_sealed, ep.headers, ep.secrets, ep.disabled, ep.failing_since
        FROM deliveries d INDEXED BY deliveries_due
        JOIN events e ON e.seq = d.event_seq
        JOIN endpoints ep ON ep.id = d.endpoint_id
@@ -172,7 +174,7 @@ export abstract class SqliteQueue {
           eventId: row.event_id,
           eventType: row.type,
           endpointId: row.endpoint_id,
-          url: row.url,
+          url: deliveryUrl(row.url, row.url_sealed, this.cipher),
           headers: JSON.parse(row.headers) as Record<string, string>,
           secrets: this.liveSecrets(row.secrets, nowMs).map((entry) => entry.secret),
           body: row.body,

@@ -16,6 +16,7 @@ import type {
   VerifierConfig,
 } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { isUrlChange, urlColumns } from '../endpoint-url.js'
 import {
   type ApiKeyRow,
   type AttemptRow,
@@ -72,7 +73,20 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(options.path)
   migrate(db)
+  sealCredentialedUrls(db, options.cipher)
   return new SqliteStore(db, options.cipher, options.metrics)
+}
+
+/** Endpoints from before migration 0007 may hold credentials in clear: seal them now. */
+function sealCredentialedUrls(db: SqliteDatabase, cipher: SecretCipher): void {
+  const rows = db
+    .prepare("SELECT id, url FROM endpoints WHERE url_sealed IS NULL AND url LIKE '%@%'")
+    .all() as { id: string; url: string }[]
+  const update = db.prepare('UPDATE endpoints SET url = ?, url_sealed = ? WHERE id = ?')
+  for (const row of rows) {
+    const stored = urlColumns(row.url, cipher)
+    if (stored.urlSealed !== null) update.run(stored.url, stored.urlSealed, row.id)
+  }
 }
 
 interface FanOutTarget {
@@ -161,12 +175,15 @@ export class SqliteStore extends SqliteQueue implements Store {
     return this.write(() => {
       const now = Date.now()
       const secrets: EndpointSecret[] = [{ secret: input.secret }]
+      const stored = urlColumns(input.url, this.cipher)
       const row = this.sql(
-        `INSERT INTO endpoints (id, url, description, event_types, headers, secrets, disabled, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO endpoints (id, url, url_sealed, description, event_types, headers, secrets, disabled,
+                                created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       ).get(
         newId('ep', now),
-        input.url,
+        stored.url,
+        stored.urlSealed,
         input.description ?? null,
         input.eventTypes === undefined ? null : JSON.stringify(input.eventTypes),
         JSON.stringify(input.headers ?? {}),
@@ -205,7 +222,11 @@ export class SqliteStore extends SqliteQueue implements Store {
         sets.push(`${column} = ?`)
         values.push(value)
       }
-      if (patch.url !== undefined) set('url', patch.url)
+      if (isUrlChange(patch.url, current.url)) {
+        const stored = urlColumns(patch.url, this.cipher)
+        set('url', stored.url)
+        set('url_sealed', stored.urlSealed)
+      }
       if (patch.description !== undefined) set('description', patch.description)
       if (patch.eventTypes !== undefined) {
         set('event_types', patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes))
@@ -518,8 +539,14 @@ export class SqliteStore extends SqliteQueue implements Store {
   resealSecrets(reseal: (sealed: string) => string): Promise<number> {
     return this.write(() => {
       let count = 0
-      for (const { id, secrets } of this.sql('SELECT id, secrets FROM endpoints').all() as EndpointRow[]) {
-        this.sql('UPDATE endpoints SET secrets = ? WHERE id = ?').run(reseal(secrets), id)
+      const endpoints = this.sql('SELECT id, secrets, url_sealed FROM endpoints').all() as EndpointRow[]
+      for (const { id, secrets, url_sealed } of endpoints) {
+        const url = url_sealed === null ? null : reseal(url_sealed)
+        this.sql('UPDATE endpoints SET secrets = ?, url_sealed = ? WHERE id = ?').run(
+          reseal(secrets),
+          url,
+          id,
+        )
         count += 1
       }
       for (const { id, verifier } of this.sql('SELECT id, verifier FROM sources').all() as {
