@@ -6,7 +6,7 @@
  *   npm run bench                      the full run (6 to 8 minutes on 2 cores, bounded at 20)
  *   npm run bench -- --quick           smaller counts, no 1,000,000 backlog or SIGKILL check (under 2 minutes)
  *   npm run bench -- --quick --smoke   the smallest counts (the test suite's smoke test)
- *   npm run bench -- --only publish,e2e
+ *   npm run bench -- --only publish,e2e,stream
  *   npm run bench -- --profile         also write V8 CPU profiles of every Hookline process
  *   npm run bench -- --out path.json   write the JSON somewhere else
  */
@@ -25,11 +25,13 @@ import { growthScenario } from './scenarios/growth.js'
 import { endToEndScenario, inboundScenario } from './scenarios/latency.js'
 import { postgresScenario } from './scenarios/postgres.js'
 import { publishScenario } from './scenarios/publish.js'
+import { streamScenario } from './scenarios/stream.js'
 
 const SCENARIOS: Record<string, (context: BenchContext) => Promise<void>> = {
   publish: publishScenario,
   delivery: deliveryScenario,
   e2e: endToEndScenario,
+  stream: streamScenario,
   inbound: inboundScenario,
   fanout: fanOutScenario,
   growth: growthScenario,

@@ -18,6 +18,7 @@ const EXPECTED_ROWS = [
   'delivery.hookline',
   'delivery.bullmq',
   'e2e.hookline',
+  'stream.hookline',
   'inbound.hookline',
   'fanout.hookline',
   'growth.0',
@@ -36,6 +37,7 @@ const ALWAYS_MEASURED = [
   'delivery.undici',
   'delivery.hookline',
   'e2e.hookline',
+  'stream.hookline',
   'inbound.hookline',
   'fanout.hookline',
   'growth.0',
@@ -109,6 +111,6 @@ describe('npm run bench -- --quick --smoke', () => {
       expect(primary.min).toBeLessThanOrEqual(primary.median)
       expect(primary.median).toBeLessThanOrEqual(primary.max)
     }
-    expect(report.targets.length).toBe(13)
+    expect(report.targets.length).toBe(14)
   })
 })

@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,9 +22,31 @@ if (!haveChromium && !inCi) {
 // An attacker-controlled payload: it must show up as text, never as markup.
 const HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
 
+/** The browser's locale and zone (fixed, so the dates the dashboard shows can be asserted). */
+const LOCALE = 'en-US'
+const TIME_ZONE = 'UTC'
+/** What the dashboard's `timeEl` shows for `iso` in that locale and zone, spaces normalised. */
+const shownTime = (iso: string) =>
+  new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'medium', timeZone: TIME_ZONE })
+    .format(new Date(iso))
+    .replace(/\s+/g, ' ')
+const normalised = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim()
+
+/** A legacy system with a REST status endpoint and nothing else, on loopback: what a poller polls. */
+function legacyApi() {
+  const state = { status: 'queued' }
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ jobs: [{ id: 'job-1', status: state.status }] }))
+  })
+  return { state, server }
+}
+
 describe.skipIf(!haveChromium && !inCi)('dashboard in a real browser', () => {
   let gateway: GatewayProcess
   let sink: Sink
+  const legacy = legacyApi()
+  let legacyUrl = ''
   let browser: Browser
   let context: BrowserContext
   let page: Page
@@ -50,6 +74,8 @@ describe.skipIf(!haveChromium && !inCi)('dashboard in a real browser', () => {
     })
     // The second scheduled attempt is an hour away, so only the dashboard's retry can make it.
     gateway = await GatewayProcess.start({ env: { HOOKLINE_RETRY_SCHEDULE: '0,1h' } })
+    await new Promise<void>((resolveListen) => legacy.server.listen(0, '127.0.0.1', resolveListen))
+    legacyUrl = `http://127.0.0.1:${(legacy.server.address() as AddressInfo).port}/api/transformations`
 
     await gateway.api('POST', '/v1/event-types', {
       name: 'order.shipped',
@@ -104,7 +130,11 @@ describe.skipIf(!haveChromium && !inCi)('dashboard in a real browser', () => {
         '--disable-quic',
       ],
     })
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 } })
+    context = await browser.newContext({
+      viewport: { width: 1366, height: 768 },
+      locale: LOCALE,
+      timezoneId: TIME_ZONE,
+    })
     page = await context.newPage()
     page.setDefaultTimeout(10_000)
     page.on('request', (request) => requests.push(request.url()))
@@ -121,6 +151,10 @@ describe.skipIf(!haveChromium && !inCi)('dashboard in a real browser', () => {
     await browser?.close()
     await gateway?.cleanup()
     await sink?.close()
+    if (legacy.server.listening) {
+      legacy.server.closeAllConnections()
+      await new Promise<void>((resolveClose) => legacy.server.close(() => resolveClose()))
+    }
   })
 
   it('serves the dashboard at / without a key, with strict security headers, outside the API docs', async () => {
@@ -261,13 +295,69 @@ describe.skipIf(!haveChromium && !inCi)('dashboard in a real browser', () => {
     await shot('11-event-types')
   })
 
+  it('lists a poller with its URL, interval, last run and last change', async () => {
+    const created = await gateway.api('POST', '/v1/pollers', {
+      url: legacyUrl,
+      intervalSeconds: 1,
+      eventType: 'legacy.transformation.updated',
+      itemsFrom: '/jobs',
+      idFrom: '/id',
+      changeFrom: '/status',
+    })
+    expect(created.status).toBe(201)
+    const pollerId: string = created.body.id
+    const poller = async () => (await gateway.api('GET', `/v1/pollers/${pollerId}`)).body
+    // The first poll is the baseline; then the legacy state changes and a later poll sees it.
+    await eventually(async () => (await poller()).lastRunAt !== null)
+    legacy.state.status = 'done'
+    const changed = await eventually(async () => {
+      const current = await poller()
+      return current.lastChangeAt !== null ? current : undefined
+    })
+    const events = await gateway.api('GET', '/v1/events?type=legacy.transformation.updated')
+    expect(events.body.data.map((event: { data: { item: unknown } }) => event.data.item)).toEqual([
+      { id: 'job-1', status: 'done' },
+    ])
+
+    await page.getByRole('link', { name: 'Pollers', exact: true }).click()
+    await heading('Pollers').waitFor()
+    const list = page.getByRole('region', { name: 'Pollers' })
+    const row = list.getByRole('row').filter({ hasText: legacyUrl })
+    await row.waitFor()
+    const after = await poller()
+    const header = (await list.getByRole('columnheader').allTextContents()).map(normalised)
+    const cell = (name: string) => {
+      expect(header, `the ${name} column`).toContain(name)
+      return row.getByRole('cell').nth(header.indexOf(name))
+    }
+    // The text as rendered on screen, whitespace normalised.
+    // biome-ignore lint/performance/useDomNodeTextContent: the visible text is what is asserted
+    const shown = async (name: string) => normalised(await cell(name).innerText())
+    expect(await shown('URL')).toBe(legacyUrl)
+    expect(await shown('Every')).toBe('1 s')
+    expect(await shown('Publishes')).toBe('legacy.transformation.updated')
+    expect(await shown('Last error')).toBe('none')
+    // The last change is the poll that saw "done"; no poll has changed anything since.
+    expect(after.lastChangeAt).toBe(changed.lastChangeAt)
+    expect(await shown('Last change')).toBe(shownTime(changed.lastChangeAt))
+    // The poller runs every second: the page shows the run that was the last when it loaded,
+    // no older than the one that saw the change and no newer than the one read afterwards.
+    const runAt = (await cell('Last run').locator('time').getAttribute('datetime')) ?? ''
+    expect(Date.parse(runAt)).toBeGreaterThanOrEqual(Date.parse(changed.lastRunAt))
+    expect(Date.parse(runAt)).toBeLessThanOrEqual(Date.parse(after.lastRunAt))
+    const [runText, outcome] = (await shown('Last run')).split(' · ')
+    expect(runText).toBe(shownTime(runAt))
+    expect(outcome).toMatch(/^(changed|unchanged|not_modified)$/)
+    await shot('12-pollers')
+  })
+
   it('returns to sign-in when the API rejects the key', async () => {
     await page.evaluate("sessionStorage.setItem('hookline.apiKey', 'revoked-key-0123456789')")
     await page.getByRole('link', { name: 'Deliveries', exact: true }).click()
     await heading('Sign in to Hookline').waitFor()
     await page.getByText(/The server answered 401/).waitFor()
     expect(await storedKey()).toBeNull()
-    await shot('12-signed-out-401')
+    await shot('13-signed-out-401')
   })
 
   it('made no request to any host but the server, and raised no page or CSP error', () => {

@@ -74,6 +74,7 @@ export function checkTargets(rows: Row[]): TargetCheck[] {
   )
   atMost('publish → received @1,000/s', 'p50 ≤ 5 ms', ['e2e.hookline', 'p50'], 5, 'ms')
   atMost('publish → received @1,000/s', 'p99 ≤ 25 ms', ['e2e.hookline', 'p99'], 25, 'ms')
+  atMost('publish → stream received @1,000/s', 'p99 ≤ 50 ms', ['stream.hookline', 'p99'], 50, 'ms')
   atMost('inbound @2,000/s', 'p99 ≤ 5 ms', ['inbound.hookline', 'p99'], 5, 'ms')
   atMost('backlog 1,000,000', 'RSS ≤ 256 MB', ['growth.1000000', 'rssMaxMB'], 256, 'MB')
   ratio(

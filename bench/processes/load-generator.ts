@@ -63,6 +63,8 @@ export interface OpenLoopResult {
   ackLatencyMs: Percentiles
   /** Scheduled send time (wall clock ms) of sequence `firstSequence + i`. */
   scheduledMs: number[]
+  /** When the answer to sequence `firstSequence + i` was read (wall clock ms); 0 if none was. */
+  answeredMs: number[]
   /** How late the generator itself sent, at the 99th percentile: a check on the generator. */
   sendLagP99Ms: number
 }
@@ -151,6 +153,7 @@ async function openLoop(args: OpenLoopArgs): Promise<OpenLoopResult> {
   const headers = { 'content-type': 'application/json', ...args.headers }
   const start = nowMs() + 20
   const scheduledMs = Array.from({ length: total }, (_, i) => start + i * intervalMs)
+  const answeredMs = new Array<number>(total).fill(0)
   const latencies: number[] = []
   const lags: number[] = []
   const statuses: Record<string, number> = {}
@@ -173,7 +176,9 @@ async function openLoop(args: OpenLoopArgs): Promise<OpenLoopResult> {
         })
         .then(async (response) => {
           await response.body.dump()
-          latencies.push(nowMs() - scheduled)
+          const at = nowMs()
+          answeredMs[i] = at
+          latencies.push(at - scheduled)
           countStatus(statuses, response.statusCode)
           answered += 1
         })
@@ -202,6 +207,7 @@ async function openLoop(args: OpenLoopArgs): Promise<OpenLoopResult> {
     errors,
     ackLatencyMs: percentiles(latencies),
     scheduledMs,
+    answeredMs,
     sendLagP99Ms: percentiles(lags).p99,
   }
 }

@@ -9,14 +9,44 @@ import { subscribeSink } from './publish.js'
 export const E2E_RATE = 1_000
 export const INBOUND_RATE = 2_000
 
-function openLoop(context: BenchContext, args: OpenLoopArgs): Promise<OpenLoopResult> {
+/** One open loop run by the load generator, with a deadline past its duration. */
+export function openLoop(context: BenchContext, args: OpenLoopArgs): Promise<OpenLoopResult> {
   return context.loadGenerator.call<OpenLoopResult>('open', args, args.durationMs + 60_000)
 }
 
-function checkAnswers(result: OpenLoopResult, okStatus: string): void {
+/** Throws unless every request of the loop was answered `okStatus`. */
+export function checkAnswers(result: OpenLoopResult, okStatus: string): void {
   const ok = result.statuses[okStatus] ?? 0
   if (ok !== result.sent)
     throw new Error(`only ${ok} of ${result.sent} answered ${okStatus}: ${JSON.stringify(result.statuses)}`)
+}
+
+/** Arrival times (wall clock ms) by event sequence number, as a receiving process recorded them. */
+export interface ArrivalRecords {
+  sequences: number[]
+  arrivals: number[]
+}
+
+/**
+ * Latency of each event of an open loop that arrived: its first arrival minus `fromMs[i]`, a
+ * time the loop took for sequence `firstSequence + i` (its scheduled send time, or when its
+ * answer was read; a 0 there, no answer, skips the event).
+ */
+export function arrivalLatencies(
+  fromMs: number[],
+  firstSequence: number,
+  { sequences, arrivals }: ArrivalRecords,
+): number[] {
+  const firstArrival = new Map<number, number>()
+  sequences.forEach((n, i) => {
+    if (!firstArrival.has(n)) firstArrival.set(n, arrivals[i] as number)
+  })
+  const latencies: number[] = []
+  fromMs.forEach((from, i) => {
+    const arrived = firstArrival.get(firstSequence + i)
+    if (arrived !== undefined && from > 0) latencies.push(arrived - from)
+  })
+  return latencies
 }
 
 /**
@@ -87,18 +117,11 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
       })
       const commits = commitFigures(before, await gateway.commitCounters())
       checkAnswers(result, '202')
-      const { sequences, arrivals } = await context.sink.call<{ sequences: number[]; arrivals: number[] }>(
-        'records',
+      const latencies = arrivalLatencies(
+        result.scheduledMs,
+        sequence,
+        await context.sink.call<ArrivalRecords>('records'),
       )
-      const firstArrival = new Map<number, number>()
-      sequences.forEach((n, i) => {
-        if (!firstArrival.has(n)) firstArrival.set(n, arrivals[i] as number)
-      })
-      const latencies: number[] = []
-      result.scheduledMs.forEach((scheduled, i) => {
-        const arrived = firstArrival.get(sequence + i)
-        if (arrived !== undefined) latencies.push(arrived - scheduled)
-      })
       const e2e = percentiles(latencies)
       row.add({
         p50: e2e.p50,
