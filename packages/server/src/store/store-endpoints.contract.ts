@@ -226,6 +226,36 @@ export function describeEndpoints(current: CurrentStore): void {
       expect((await claimOne(store, 'w1', expiresAtMs)).secrets).toEqual(['whsec_new'])
     })
 
+    it('keeps credentials in a URL out of every read but the claim, and survives a re-seal', async () => {
+      const store = current()
+      const url = 'amqp://hookline:s3cret-pw@broker.example.com:5672/%2F?exchange=events'
+      const { endpoint } = await oneDelivery(store, { url })
+      const redacted = 'amqp://hookline:***@broker.example.com:5672/%2F?exchange=events'
+      expect(endpoint.url).toBe(redacted)
+      expect((await store.getEndpoint(endpoint.id))?.url).toBe(redacted)
+      expect((await store.listEndpoints({ limit: 10 })).data.map((e) => e.url)).toEqual([redacted])
+      // A PATCH that sends the redacted URL back keeps the real one.
+      await store.updateEndpoint(endpoint.id, { url: redacted, description: 'orders' })
+      // Re-sealing (hookline rotate-encryption-key) re-encrypts the URL with the secrets.
+      expect(await store.resealSecrets((sealed) => sealed)).toBeGreaterThan(0)
+      expect((await claimOne(store, 'w1', Date.now())).url).toBe(url)
+    })
+
+    it('stores a new URL given in a PATCH, with or without credentials', async () => {
+      const store = current()
+      const { endpoint } = await oneDelivery(store, { url: 'redis://:pw-one@cache.example.com:6379/0' })
+      const patched = await store.updateEndpoint(endpoint.id, {
+        url: 'redis://:pw-two@cache.example.com:6379/1',
+      })
+      expect(patched?.url).toBe('redis://:***@cache.example.com:6379/1')
+      const claimed = await claimOne(store, 'w1', Date.now())
+      expect(claimed.url).toBe('redis://:pw-two@cache.example.com:6379/1')
+      await store.recordAttempt(report(claimed, 'w1', retryAt(Date.now())))
+      await store.updateEndpoint(endpoint.id, { url: 'https://hooks.example.com/plain' })
+      expect((await store.getEndpoint(endpoint.id))?.url).toBe('https://hooks.example.com/plain')
+      expect((await claimOne(store, 'w1', Date.now() + 1)).url).toBe('https://hooks.example.com/plain')
+    })
+
     it('keeps each rotated secret until its own expiry, and drops expired ones', async () => {
       const store = current()
       const endpoint = await store.createEndpoint(endpointInput({ secret: 'whsec_a' }))

@@ -15,14 +15,22 @@ import {
 
 const DEFAULT_HEARTBEAT_SECONDS = 30
 
-/** A connection and its confirm channel. A channel the broker closed is reopened on demand. */
+/**
+ * A connection with one confirm channel per exchange. RabbitMQ closes a channel on a publish to
+ * a missing exchange, failing everything in flight on it; separate channels keep one endpoint's
+ * bad exchange from failing another endpoint's publishes. A closed channel reopens on demand.
+ */
 interface AmqpLink {
   model: ChannelModel
-  channel: Promise<ConfirmChannel> | null
+  channels: Map<string, ExchangeChannel>
   /** Keys of messages the broker returned as unroutable, until their confirm arrives. */
   returned: Set<string>
-  /** Why the broker closed the last channel (a missing exchange, say): the real reason. */
-  channelError: Error | null
+}
+
+interface ExchangeChannel {
+  channel: Promise<ConfirmChannel>
+  /** Why the broker closed it (a missing exchange, say): publishes in flight only see "closed". */
+  error: Error | null
 }
 
 /**
@@ -43,10 +51,11 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
       type: message.eventType,
       id: message.eventId,
     })
-    let link: AmqpLink | null = null
+    let exchangeChannel: ExchangeChannel | null = null
     try {
-      link = await this.link(destination)
-      const channel = await this.channel(link)
+      const link = await this.link(destination)
+      exchangeChannel = this.channel(link, destination.exchange)
+      const channel = await exchangeChannel.channel
       const returnKey = `${message.eventId}\u0000${destination.exchange}\u0000${routingKey}`
       await withTimeout(
         new Promise<void>((resolve, reject) => {
@@ -85,7 +94,7 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
     } catch (error) {
       // Publishes pending when the broker closes a channel fail with "channel closed"; the
       // reason came separately, as the channel's error.
-      const cause = link?.channelError ?? error
+      const cause = exchangeChannel?.error ?? error
       return failed(describeBrokerError('amqp', cause, destination.address), since(started))
     }
   }
@@ -121,7 +130,7 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
         this.options.timeoutMs,
         'connecting to RabbitMQ',
       )
-      const link: AmqpLink = { model, channel: null, returned: new Set(), channelError: null }
+      const link: AmqpLink = { model, channels: new Map(), returned: new Set() }
       // An 'error' without a listener would crash the process; 'close' always follows it.
       model.on('error', () => {})
       model.on('close', () => this.pool.discard(key, link))
@@ -129,26 +138,29 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
     })
   }
 
-  private channel(link: AmqpLink): Promise<ConfirmChannel> {
-    if (link.channel) return link.channel
-    const opening = link.model.createConfirmChannel().then((channel) => {
-      link.channelError = null
-      channel.on('error', (error: Error) => {
-        link.channelError = error
-      })
-      channel.on('close', () => {
-        if (link.channel === opening) link.channel = null
-      })
-      channel.on('return', (returned: Message) => {
-        const { exchange, routingKey } = returned.fields
-        link.returned.add(`${returned.properties.messageId}\u0000${exchange}\u0000${routingKey}`)
-      })
-      return channel
+  private channel(link: AmqpLink, exchange: string): ExchangeChannel {
+    const existing = link.channels.get(exchange)
+    if (existing) return existing
+    const entry: ExchangeChannel = {
+      error: null,
+      channel: link.model.createConfirmChannel().then((channel) => {
+        channel.on('error', (error: Error) => {
+          entry.error = error
+        })
+        channel.on('close', () => {
+          if (link.channels.get(exchange) === entry) link.channels.delete(exchange)
+        })
+        channel.on('return', (returned: Message) => {
+          const { exchange, routingKey } = returned.fields
+          link.returned.add(`${returned.properties.messageId}\u0000${exchange}\u0000${routingKey}`)
+        })
+        return channel
+      }),
+    }
+    link.channels.set(exchange, entry)
+    entry.channel.catch(() => {
+      if (link.channels.get(exchange) === entry) link.channels.delete(exchange)
     })
-    link.channel = opening
-    opening.catch(() => {
-      if (link.channel === opening) link.channel = null
-    })
-    return opening
+    return entry
   }
 }
