@@ -6,8 +6,15 @@ import { connect as connectNats, type NatsConnection } from '@nats-io/transport-
 import amqp, { type ChannelModel } from 'amqplib'
 import { Redis } from 'ioredis'
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PrivateBroker, privateNats, privateRabbit, privateRedis, SHARED } from './support/brokers.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  describeBrokers,
+  type PrivateBroker,
+  privateNats,
+  privateRabbit,
+  privateRedis,
+  SHARED,
+} from './support/brokers.js'
 import { eventually, GatewayProcess } from './support/gateway-process.js'
 import { Sink } from './support/sink.js'
 
@@ -148,7 +155,7 @@ async function redisStream(url: string, stream: string) {
 
 // --- the tests ------------------------------------------------------------------------------------
 
-describe('queue destinations on the shared brokers', () => {
+await describeBrokers('queue destinations on the shared brokers', () => {
   let gateway: GatewayProcess
   const cleanups: (() => Promise<void>)[] = []
 
@@ -304,7 +311,7 @@ describe('queue destinations on the shared brokers', () => {
   })
 })
 
-describe('queue destinations through broker outages, with credentials', () => {
+await describeBrokers('queue destinations through broker outages, with credentials', () => {
   const password = `pw-${randomBytes(12).toString('hex')}`
   const natsToken = `tok-${randomBytes(12).toString('hex')}`
   let rabbit: PrivateBroker

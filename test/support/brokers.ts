@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { describe, it } from 'vitest'
 
 /**
  * Brokers for the queue-destination tests. The machine's own services (RabbitMQ 5672, NATS
@@ -199,4 +200,45 @@ function userIds(user: string): { uid: number; gid: number } | null {
     if (name === user && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) }
   }
   return null
+}
+
+/**
+ * Why the broker tests cannot run here (a shared broker is down, or a broker program to start
+ * privately is missing), or null. `.ci/run` starts the machine's brokers when they are down.
+ */
+export async function brokersUnavailableReason(): Promise<string | null> {
+  const missing: string[] = []
+  for (const [name, port] of [
+    ['RabbitMQ', 5672],
+    ['NATS', 4222],
+    ['Redis', 6379],
+  ] as const) {
+    if (!(await portOpen(port))) missing.push(`${name} on 127.0.0.1:${port}`)
+  }
+  for (const program of ['/usr/sbin/rabbitmq-server', '/usr/sbin/nats-server', '/usr/bin/redis-server']) {
+    if (!existsSync(program)) missing.push(program)
+  }
+  return missing.length === 0 ? null : `not available: ${missing.join(', ')}`
+}
+
+/**
+ * `describe` when the brokers are there; otherwise a skip with the reason outside CI, and a
+ * failing test under CI (where their absence is a broken machine, not a choice).
+ */
+export async function describeBrokers(name: string, define: () => void): Promise<void> {
+  const reason = await brokersUnavailableReason()
+  if (reason === null) {
+    describe(name, define)
+  } else if (process.env.CI) {
+    describe(name, () => {
+      it('needs RabbitMQ, NATS and Redis (CI is set, so this fails instead of skipping)', () => {
+        throw new Error(reason)
+      })
+    })
+  } else {
+    console.warn(`[hookline] skipping "${name}": ${reason}`)
+    describe.skip(name, () => {
+      it('needs the brokers', () => {})
+    })
+  }
 }

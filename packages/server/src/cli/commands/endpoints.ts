@@ -75,14 +75,15 @@ function parseHeaders(values: RunContext['values']): Record<string, string> | un
 
 const create: Subcommand = {
   name: 'create',
-  summary: 'subscribe a URL; prints its signing secret',
+  summary: 'subscribe a URL or a broker destination; prints its signing secret',
   args: 'URL',
   minArgs: 1,
   maxArgs: 1,
   description:
     'Creates an endpoint that receives the events of --types (all types when absent), signed with\n' +
     'a whsec_ secret (generated unless --secret is given). The secret is printed once here; the\n' +
-    'receiver verifies deliveries with it (`hookline endpoints secret ID` shows it again).',
+    'receiver verifies deliveries with it (`hookline endpoints secret ID` shows it again).\n' +
+    'URL is http(s)://…, or a broker: amqp(s)://…, nats://…, redis(s)://… (docs/destinations.md).',
   options: {
     types: { type: 'string', multiple: true },
     description: { type: 'string' },
@@ -100,6 +101,7 @@ const create: Subcommand = {
   examples: [
     'hookline endpoints create https://agent.example.com/hooks --types "order.*,invoice.paid"',
     'hookline endpoints create http://127.0.0.1:3000/webhooks --header "X-Team: fulfilment"',
+    "hookline endpoints create 'nats://127.0.0.1:4222/orders.{type}' --types 'order.*'",
   ],
   server: true,
   async run({ values, positionals, output, json, connect }) {
