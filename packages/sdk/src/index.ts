@@ -41,7 +41,25 @@ export {
   WebhookVerificationError,
   type WebhookVerificationErrorCode,
 } from './errors.js'
-export { type HeaderReader, type HeadersInput, headerReader, headersToRecord } from './headers.js'
+export {
+  type HeaderGetter,
+  type HeaderReader,
+  type HeadersInput,
+  type HeaderValue,
+  headerReader,
+  headersToRecord,
+} from './headers.js'
+export { type AmqpMessageLike, fromAmqpMessage } from './messages/amqp.js'
+export {
+  type ConsumeOutcome,
+  createMessageConsumer,
+  type MessageConsumer,
+  type MessageConsumerOptions,
+} from './messages/message-consumer.js'
+export { isInvalidMessageError, UnparseableBodyError } from './messages/message-errors.js'
+export { fromNatsMessage, type NatsHeadersLike, type NatsMessageLike } from './messages/nats.js'
+export { fromRedisEntry, type RedisStreamEntry } from './messages/redis.js'
+export { type VerifyMessageOptions, verifyMessage, type WebhookMessage } from './messages/verify-message.js'
 export {
   type AdapterFunctions,
   BodyUnavailableError,
