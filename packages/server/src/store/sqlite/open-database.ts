@@ -14,9 +14,8 @@ export type Statement = Database.Statement
 
 /**
  * Opens the database with the settings durability depends on: WAL so readers never block the
- * writer, and `synchronous = FULL` so every commit is fsynced before it returns. The store
- * then lowers this to NORMAL and has its write batcher fsync the WAL itself, off the event loop,
- * before acknowledging (write-batcher.ts); tools such as `hookline migrate` keep FULL.
+ * writer, and `synchronous = FULL` so every commit is fsynced before it returns (a 2xx means
+ * "on disk"; throughput comes from committing many requests per transaction, not from this).
  */
 export function openDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })

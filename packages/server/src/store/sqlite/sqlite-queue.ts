@@ -186,9 +186,13 @@ export abstract class SqliteQueue {
       return claimed
     })
     // A lease needs no fsync: if it is lost in a crash the delivery is simply due again, which
-    // at-least-once delivery allows. The connection runs with synchronous = NORMAL (the write
-    // batcher fsyncs what must be durable), so this commit does not wait for the disk.
-    return claim.immediate()
+    // at-least-once delivery allows. In WAL mode NORMAL still keeps the database consistent.
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return claim.immediate()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
   }
 
   recordAttempt(report: AttemptReport): Promise<boolean> {

@@ -77,17 +77,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(db, options.cipher, options.metrics)
 }
 
-/**
- * In WAL mode the write batcher fsyncs the WAL itself, off the event loop, before it
- * acknowledges a commit; COMMIT then need not (`synchronous = NORMAL`). Claims and lease
- * renewals, which need no durability, commit without an fsync at all this way.
- */
-function walPathForBatcher(db: SqliteDatabase): string | null {
-  if (db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return null
-  db.pragma('synchronous = NORMAL')
-  return `${db.name}-wal`
-}
-
 /** Endpoints from before migration 0007 may hold credentials in clear: seal them now. */
 function sealCredentialedUrls(db: SqliteDatabase, cipher: SecretCipher): void {
   const rows = db
@@ -118,12 +107,9 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   constructor(db: SqliteDatabase, cipher: SecretCipher, metrics: Metrics = NO_METRICS) {
     super(db, cipher)
-    this.batcher = new WriteBatcher(db, {
-      walPath: walPathForBatcher(db),
-      afterDurable: (batchSize, durationMs) => {
-        metrics.storeCommit(batchSize, durationMs)
-        this.notifyQueued()
-      },
+    this.batcher = new WriteBatcher(db, (batchSize, durationMs) => {
+      metrics.storeCommit(batchSize, durationMs)
+      this.notifyQueued()
     })
     const context = {
       sql: (text: string) => this.sql(text),
