@@ -370,6 +370,15 @@ await describeBrokers('queue destinations through broker outages, with credentia
       const endpoint = await createEndpoint(api, url, { eventTypes: [types] })
       const sink = await Sink.start()
       const httpEndpoint = await createEndpoint(api, `${sink.url}/hook`, { eventTypes: [types] })
+      // Another broker (the machine's shared Redis, a different process) that stays up.
+      const other = await redisStream(SHARED.redis, `outage-other-${run}-${kind}`)
+      const otherEndpoint = await createEndpoint(
+        api,
+        `${SHARED.redis}/0?stream=outage-other-${run}-${kind}`,
+        {
+          eventTypes: [types],
+        },
+      )
 
       const published: string[] = []
       const publishSome = async (count: number) => {
@@ -380,8 +389,9 @@ await describeBrokers('queue destinations through broker outages, with credentia
 
       await broker.stop()
       await publishSome(10)
-      // HTTP deliveries are not held up by the broker being away...
+      // HTTP deliveries and other brokers are not held up by the broker being away...
       await eventually(async () => sink.received.length === 15)
+      await eventually(async () => (await other.read()).length === 15)
       // ...while the broker's deliveries fail and wait for their retry.
       await eventually(async () => {
         const deliveries = await deliveriesOf(api, endpoint.id)
@@ -401,7 +411,9 @@ await describeBrokers('queue destinations through broker outages, with credentia
             })
       const ids = new Set(messages.map((m) => verify(endpoint.secret, m).id))
       expect([...ids].sort()).toEqual([...published].sort())
+      await allSucceeded(api, otherEndpoint.id, 20)
       await reader.remove()
+      await other.remove()
       await sink.close()
     },
     120_000,
