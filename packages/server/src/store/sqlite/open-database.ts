@@ -23,6 +23,10 @@ export function openDatabase(path: string): SqliteDatabase {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
+  // Every write in a group commit runs in its own savepoint; their statement journals would
+  // otherwise go to temporary files, which cost more than the inserts themselves (≈25 µs per
+  // write measured). They only serve rollbacks within a transaction: durability is the WAL's.
+  db.pragma('temp_store = MEMORY')
   // Another process holding the file (a `hookline migrate` next to a server) waits, not fails.
   db.pragma('busy_timeout = 5000')
   return db

@@ -154,7 +154,9 @@ export class SqliteStore extends SqliteQueue implements Store {
   }
 
   async getEventType(name: string): Promise<EventType | null> {
-    const row = this.sql('SELECT * FROM event_types WHERE name = ? OR id = ?').get(name, name) as
+    // By name first (every publish asks, for the schema); by id only for what looks like one.
+    const row = (this.sql('SELECT * FROM event_types WHERE name = ?').get(name) ??
+      (name.startsWith('et_') ? this.sql('SELECT * FROM event_types WHERE id = ?').get(name) : undefined)) as
       | EventTypeRow
       | undefined
     return row ? toEventType(row) : null
