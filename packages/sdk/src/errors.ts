@@ -160,6 +160,22 @@ export class UnsupportedSchemeError extends WebhookVerificationError {
   }
 }
 
+/**
+ * A broker message passed verification but its body is not JSON. Hookline never sends one; a
+ * publisher holding the secret did. Not a verification failure, but no redelivery can fix it
+ * either (`isInvalidMessageError` says `true`). The message text never quotes the body.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof UnparseableBodyError) console.log(error.code) // 'unparseable_body'
+ * ```
+ */
+export class UnparseableBodyError extends HooklineError {
+  constructor() {
+    super('unparseable_body', 400, 'Message body is not valid JSON')
+  }
+}
+
 /** One field-level problem of a validation error (`errors` of a 422). */
 export interface ApiFieldError {
   path: string

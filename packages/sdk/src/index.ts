@@ -37,6 +37,7 @@ export {
   type ProblemDetails,
   SignatureMismatchError,
   TimestampOutOfRangeError,
+  UnparseableBodyError,
   UnsupportedSchemeError,
   WebhookVerificationError,
   type WebhookVerificationErrorCode,
@@ -56,7 +57,7 @@ export {
   type MessageConsumer,
   type MessageConsumerOptions,
 } from './messages/message-consumer.js'
-export { isInvalidMessageError, UnparseableBodyError } from './messages/message-errors.js'
+export { isInvalidMessageError } from './messages/message-errors.js'
 export { fromNatsMessage, type NatsHeadersLike, type NatsMessageLike } from './messages/nats.js'
 export { fromRedisEntry, type RedisStreamEntry } from './messages/redis.js'
 export { type VerifyMessageOptions, verifyMessage, type WebhookMessage } from './messages/verify-message.js'
@@ -69,7 +70,6 @@ export {
 } from './receiver/adapter.js'
 export {
   createReceiver,
-  type IdempotencyOptions,
   type Receiver,
   type ReceiverOptions,
   type ReceiverRequest,
@@ -84,6 +84,7 @@ export type {
 } from './receiver/fastify.js'
 export type { QueueOptions } from './receiver/handler-queue.js'
 export {
+  type IdempotencyOptions,
   type IdempotencyStore,
   MemoryIdempotencyStore,
   type MemoryIdempotencyStoreOptions,

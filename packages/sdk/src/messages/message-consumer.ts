@@ -7,8 +7,12 @@
  */
 
 import type { WebhookEventRecord } from '../client/types.js'
-import type { IdempotencyOptions, WebhookEvent } from '../receiver/create-receiver.js'
-import { type IdempotencyStore, MemoryIdempotencyStore } from '../receiver/idempotency-store.js'
+import type { WebhookEvent } from '../receiver/create-receiver.js'
+import {
+  type IdempotencyOptions,
+  type IdempotencyStore,
+  idempotencyConfig,
+} from '../receiver/idempotency-store.js'
 import { PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, symmetricKeyBytes } from '../schemes/standard-webhooks.js'
 import { secretList } from '../sign.js'
 import type { SecretInput } from '../types.js'
@@ -58,24 +62,6 @@ export interface MessageConsumer {
    * `isInvalidMessageError`: drop the message) or with the handler's error (requeue it).
    */
   consume(message: WebhookMessage): Promise<ConsumeOutcome>
-}
-
-// Beyond Hookline's retry schedule (24 h) and any redelivery a broker would still attempt.
-const DEFAULT_TTL_SECONDS = 7 * 24 * 60 * 60
-
-function idempotencyConfig(
-  option: MessageConsumerOptions['idempotency'],
-): { store: IdempotencyStore; ttlSeconds: number } | undefined {
-  if (option === false) return undefined
-  if (option && 'claim' in option && typeof option.claim === 'function') {
-    return { store: option, ttlSeconds: DEFAULT_TTL_SECONDS }
-  }
-  const options = (option ?? {}) as IdempotencyOptions
-  const maxEntries = options.maxEntries
-  return {
-    store: options.store ?? new MemoryIdempotencyStore(maxEntries === undefined ? {} : { maxEntries }),
-    ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-  }
 }
 
 /**

@@ -3,22 +3,7 @@
  * dead-letter it) from a failure that a redelivery may fix (requeue it, `nak` it).
  */
 
-import { HooklineError, WebhookVerificationError } from '../errors.js'
-
-/**
- * An authentic message whose body is not JSON. Hookline never sends one; a publisher holding the
- * secret did. The message text never quotes the body.
- *
- * @example
- * ```ts
- * if (error instanceof UnparseableBodyError) console.log(error.code) // 'unparseable_body'
- * ```
- */
-export class UnparseableBodyError extends HooklineError {
-  constructor() {
-    super('unparseable_body', 400, 'Message body is not valid JSON')
-  }
-}
+import { UnparseableBodyError, WebhookVerificationError } from '../errors.js'
 
 /**
  * `true` when `error` says the message itself is bad: it failed verification (missing or

@@ -1,10 +1,10 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import { expectVerificationError } from '../../test/helpers.js'
-import { InvalidSecretError, type WebhookVerificationErrorCode } from '../errors.js'
+import { InvalidSecretError, UnparseableBodyError, type WebhookVerificationErrorCode } from '../errors.js'
 import { generateSecret } from '../secrets.js'
 import { sign } from '../sign.js'
-import { isInvalidMessageError, UnparseableBodyError } from './message-errors.js'
+import { isInvalidMessageError } from './message-errors.js'
 import { type VerifyMessageOptions, verifyMessage } from './verify-message.js'
 
 const secret = generateSecret()

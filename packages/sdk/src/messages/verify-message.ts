@@ -6,11 +6,11 @@
 
 import type { WebhookEventRecord } from '../client/types.js'
 import { type Payload, payloadBytes, payloadText } from '../encoding.js'
+import { UnparseableBodyError } from '../errors.js'
 import { type HeadersInput, headersToRecord } from '../headers.js'
 import type { WebhookEvent } from '../receiver/create-receiver.js'
 import type { SecretInput, VerifyOptions } from '../types.js'
 import { verify } from '../verify.js'
-import { UnparseableBodyError } from './message-errors.js'
 
 /**
  * A webhook as a broker message carries it: what `fromAmqpMessage`, `fromNatsMessage` and

@@ -14,7 +14,7 @@ import type { HmacSchemeOptions, SchemeName, SecretInput } from '../types.js'
 import { verify } from '../verify.js'
 import { type FastifyReceiverPlugin, fastifyPlugin } from './fastify.js'
 import { HandlerQueue, type QueueOptions } from './handler-queue.js'
-import { type IdempotencyStore, MemoryIdempotencyStore } from './idempotency-store.js'
+import { type IdempotencyOptions, type IdempotencyStore, idempotencyConfig } from './idempotency-store.js'
 import { type NodeHandler, nodeHandler } from './node.js'
 import { parsePayload } from './parse-payload.js'
 import { jsonResponse, problemResponse, type ReceiverResponse } from './responses.js'
@@ -44,15 +44,6 @@ export interface WebhookEvent<T = unknown> {
   headers: Record<string, string>
   /** 1 for the first run of the handler, 2 for its first retry… */
   attempt: number
-}
-
-/** Dedupe settings: a store (in-memory LRU by default) and how long ids are remembered. */
-export interface IdempotencyOptions {
-  store?: IdempotencyStore
-  /** Default 7 days, beyond any provider's retry window. */
-  ttlSeconds?: number
-  /** Entries of the default in-memory store. Default 10,000. */
-  maxEntries?: number
 }
 
 /**
@@ -123,7 +114,6 @@ export interface Receiver {
   readonly maxBodyBytes: number
 }
 
-const DEFAULT_TTL_SECONDS = 7 * 24 * 60 * 60
 const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 // How long a sender should wait before retrying when the backlog is full.
 const RETRY_AFTER_SECONDS = '5'
@@ -133,21 +123,6 @@ function defaultOnError(error: unknown, event: WebhookEvent | undefined): void {
   console.error(
     `[hookline] webhook handler failed (id ${event?.id ?? 'unknown'}, ${event?.attempt ?? 0} attempts): ${reason}`,
   )
-}
-
-function idempotencyConfig(
-  option: ReceiverOptions['idempotency'],
-): { store: IdempotencyStore; ttlSeconds: number } | undefined {
-  if (option === false) return undefined
-  if (option && 'claim' in option && typeof option.claim === 'function') {
-    return { store: option, ttlSeconds: DEFAULT_TTL_SECONDS }
-  }
-  const options = (option ?? {}) as IdempotencyOptions
-  const maxEntries = options.maxEntries
-  return {
-    store: options.store ?? new MemoryIdempotencyStore(maxEntries === undefined ? {} : { maxEntries }),
-    ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
-  }
 }
 
 function resolvePublicUrl(option: ReceiverOptions['publicUrl'], requestUrl: string): string {

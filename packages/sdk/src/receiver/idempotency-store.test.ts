@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryIdempotencyStore } from './idempotency-store.js'
+import { type IdempotencyStore, idempotencyConfig, MemoryIdempotencyStore } from './idempotency-store.js'
 
 describe('MemoryIdempotencyStore', () => {
   it('claims a key once until its TTL passes', () => {
@@ -42,5 +42,30 @@ describe('MemoryIdempotencyStore', () => {
 
   it('rejects a nonsensical size', () => {
     expect(() => new MemoryIdempotencyStore({ maxEntries: 0 })).toThrow(TypeError)
+  })
+})
+
+describe('idempotencyConfig', () => {
+  const week = 7 * 24 * 60 * 60
+
+  it('is off with false, and an in-memory store kept for 7 days by default', () => {
+    expect(idempotencyConfig(false)).toBeUndefined()
+    const config = idempotencyConfig(undefined)
+    expect(config?.store).toBeInstanceOf(MemoryIdempotencyStore)
+    expect(config?.ttlSeconds).toBe(week)
+  })
+
+  it('uses a store given directly with the default TTL', () => {
+    const store: IdempotencyStore = { claim: () => true, release: () => {} }
+    expect(idempotencyConfig(store)).toEqual({ store, ttlSeconds: week })
+  })
+
+  it('takes a store, a TTL and a size for the default store from options', () => {
+    const store = new MemoryIdempotencyStore()
+    expect(idempotencyConfig({ store, ttlSeconds: 60 })).toEqual({ store, ttlSeconds: 60 })
+    const sized = idempotencyConfig({ maxEntries: 1 })?.store as MemoryIdempotencyStore
+    sized.claim('a', 60)
+    sized.claim('b', 60)
+    expect(sized.size).toBe(1)
   })
 })

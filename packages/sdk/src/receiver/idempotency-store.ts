@@ -27,6 +27,15 @@ export interface IdempotencyStore {
   release(key: string): void | Promise<void>
 }
 
+/** Dedupe settings: a store (in-memory LRU by default) and how long ids are remembered. */
+export interface IdempotencyOptions {
+  store?: IdempotencyStore
+  /** Default 7 days, beyond any provider's retry window. */
+  ttlSeconds?: number
+  /** Entries of the default in-memory store. Default 10,000. */
+  maxEntries?: number
+}
+
 /** Options of {@link MemoryIdempotencyStore}. */
 export interface MemoryIdempotencyStoreOptions {
   /** Most ids kept; the least recently seen is forgotten first. Default 10,000. */
@@ -89,5 +98,41 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       if (this.#expiresAtMs.size <= this.#maxEntries && expiresAtMs > nowMs) break
       this.#expiresAtMs.delete(key)
     }
+  }
+}
+
+// Beyond any provider's retry window, Hookline's schedule (24 h) and any redelivery a broker
+// would still attempt.
+const DEFAULT_TTL_SECONDS = 7 * 24 * 60 * 60
+
+/** The store and TTL that `createReceiver` and `createMessageConsumer` dedupe with. */
+export interface IdempotencyConfig {
+  store: IdempotencyStore
+  ttlSeconds: number
+}
+
+/**
+ * The `idempotency` option of `createReceiver` and `createMessageConsumer`, resolved: `false`
+ * turns dedupe off (`undefined`), a store is used with the default TTL, and options (or nothing)
+ * fill in the in-memory store and the TTL.
+ *
+ * @example
+ * ```ts
+ * const dedupe = idempotencyConfig(options.idempotency)
+ * if (dedupe && !(await dedupe.store.claim(key, dedupe.ttlSeconds))) return 'duplicate'
+ * ```
+ */
+export function idempotencyConfig(
+  option: false | IdempotencyStore | IdempotencyOptions | undefined,
+): IdempotencyConfig | undefined {
+  if (option === false) return undefined
+  if (option && 'claim' in option && typeof option.claim === 'function') {
+    return { store: option, ttlSeconds: DEFAULT_TTL_SECONDS }
+  }
+  const options = (option ?? {}) as IdempotencyOptions
+  const maxEntries = options.maxEntries
+  return {
+    store: options.store ?? new MemoryIdempotencyStore(maxEntries === undefined ? {} : { maxEntries }),
+    ttlSeconds: options.ttlSeconds ?? DEFAULT_TTL_SECONDS,
   }
 }
