@@ -9,6 +9,12 @@ export async function ensureAdminKey(store: Store, envKey: string | null): Promi
   if (envKey !== null) return null
   if ((await store.countApiKeys()) > 0) return null
   const { token, hash, prefix } = generateApiKey()
-  await store.createApiKey({ hash, prefix, name: 'admin (generated on first start)', scope: 'admin' })
-  return token
+  // Atomic: of several processes starting together on one empty database, one makes the key.
+  const created = await store.createFirstApiKey({
+    hash,
+    prefix,
+    name: 'admin (generated on first start)',
+    scope: 'admin',
+  })
+  return created ? token : null
 }

@@ -106,6 +106,24 @@ function describeEventTypes(current: CurrentStore): void {
 
 function describeApiKeysAndLifecycle(current: CurrentStore): void {
   describe('API keys', () => {
+    it('creates the first key only while there is none', async () => {
+      const store = current()
+      const input = (c: string) => ({
+        hash: c.repeat(64),
+        name: 'admin',
+        scope: 'admin' as const,
+        prefix: `hl_${c}`,
+      })
+      const [one, two] = await Promise.all([
+        store.createFirstApiKey(input('d')),
+        store.createFirstApiKey(input('e')),
+      ])
+      expect([one, two].filter((key) => key !== null)).toHaveLength(1)
+      expect(await store.countApiKeys()).toBe(1)
+      expect(await store.createFirstApiKey(input('f'))).toBeNull()
+      expect(await store.findApiKey('f'.repeat(64))).toBeNull()
+    })
+
     it('creates, finds by hash, lists newest first and revokes keys', async () => {
       const store = current()
       const hash = 'a'.repeat(64)

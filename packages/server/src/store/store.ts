@@ -324,6 +324,12 @@ export interface Store {
   // API keys (stored as SHA-256 hashes only)
   countApiKeys(): Promise<number>
   createApiKey(input: NewApiKey): Promise<ApiKey>
+  /**
+   * Creates the key only if no API key exists yet, atomically even across processes (the
+   * admin key generated on first start: two servers starting together make one, not two).
+   * Null when there was one already.
+   */
+  createFirstApiKey(input: NewApiKey): Promise<ApiKey | null>
   /** The live (not revoked) key with this hash. */
   findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null>
   listApiKeys(page: PageRequest): Promise<Page<ApiKey>>

@@ -4,7 +4,7 @@ import { decodeCursor, toPage } from '../cursor.js'
 import { type ApiKeyRow, toApiKey } from '../rows.js'
 import type { NewApiKey, PageRequest } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
-import type { PgWriteBatcher } from './pg-write-batcher.js'
+import type { BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
 
 export { type ApiKeyRow, toApiKey }
 
@@ -21,15 +21,18 @@ export class PostgresApiKeys {
   }
 
   create(input: NewApiKey): Promise<ApiKey> {
+    return this.batcher.write((tx) => insertApiKey(tx, input))
+  }
+
+  /**
+   * The check and the insert run under a transaction-scoped advisory lock, so processes that
+   * start together on an empty database wait for each other and see the first one's key.
+   */
+  createFirst(input: NewApiKey): Promise<ApiKey | null> {
     return this.batcher.write(async (tx) => {
-      const now = Date.now()
-      const [row] = await tx.query<ApiKeyRow>(
-        `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         RETURNING seq, id, name, scope, prefix, endpoint_id, created_at, revoked_at`,
-        [newId('key', now), input.hash, input.name, input.scope, input.prefix, input.endpointId ?? null, now],
-      )
-      return toApiKey(row as ApiKeyRow)
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [FIRST_API_KEY_LOCK])
+      const [existing] = await tx.query<{ id: string }>('SELECT id FROM api_keys LIMIT 1')
+      return existing ? null : insertApiKey(tx, input)
     })
   }
 
@@ -61,4 +64,18 @@ export class PostgresApiKeys {
       return row ? toApiKey(row) : null
     })
   }
+}
+
+/** An arbitrary, fixed key for pg_advisory_xact_lock: "first API key". */
+const FIRST_API_KEY_LOCK = 0x686c_6b31
+
+async function insertApiKey(tx: BatchTx, input: NewApiKey): Promise<ApiKey> {
+  const now = Date.now()
+  const [row] = await tx.query<ApiKeyRow>(
+    `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     RETURNING seq, id, name, scope, prefix, endpoint_id, created_at, revoked_at`,
+    [newId('key', now), input.hash, input.name, input.scope, input.prefix, input.endpointId ?? null, now],
+  )
+  return toApiKey(row as ApiKeyRow)
 }

@@ -98,6 +98,23 @@ await describePostgres('postgres store', 'store', (database) => {
       expect(new Set(ids).size).toBe(200)
     })
 
+    it('makes one first API key when several processes start together', async () => {
+      const input = (c: string) => ({
+        hash: c.repeat(64),
+        name: 'admin',
+        scope: 'admin' as const,
+        prefix: `hl_${c}`,
+      })
+      const created = await Promise.all([
+        a.createFirstApiKey(input('a')),
+        b.createFirstApiKey(input('b')),
+        a.createFirstApiKey(input('c')),
+        b.createFirstApiKey(input('d')),
+      ])
+      expect(created.filter((key) => key !== null)).toHaveLength(1)
+      expect(await b.countApiKeys()).toBe(1)
+    })
+
     it('wakes the other process when a commit queues deliveries', async () => {
       await a.createEndpoint(endpointInput())
       const woken = new Promise<void>((resolve) => {

@@ -414,6 +414,10 @@ export class PostgresStore extends PostgresQueue implements Store {
     return this.apiKeys.create(input)
   }
 
+  createFirstApiKey(input: NewApiKey): Promise<ApiKey | null> {
+    return this.apiKeys.createFirst(input)
+  }
+
   findApiKey(hash: string): Promise<{ id: string; scope: ApiKeyScope; endpointId: string | null } | null> {
     return this.apiKeys.find(hash)
   }

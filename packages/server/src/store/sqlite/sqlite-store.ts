@@ -495,22 +495,31 @@ export class SqliteStore extends SqliteQueue implements Store {
   }
 
   createApiKey(input: NewApiKey): Promise<ApiKey> {
-    return this.write(() => {
-      const now = Date.now()
-      const row = this.sql(
-        `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         RETURNING rowid AS seq, *`,
-      ).get(
-        newId('key', now),
-        input.hash,
-        input.name,
-        input.scope,
-        input.prefix,
-        input.endpointId ?? null,
-        now,
-      ) as ApiKeyRow
-      return toApiKey(row)
-    })
+    return this.write(() => this.insertApiKey(input))
+  }
+
+  createFirstApiKey(input: NewApiKey): Promise<ApiKey | null> {
+    // One writer per database file: the check and the insert share one transaction.
+    return this.write(() =>
+      this.sql('SELECT 1 FROM api_keys LIMIT 1').get() ? null : this.insertApiKey(input),
+    )
+  }
+
+  private insertApiKey(input: NewApiKey): ApiKey {
+    const now = Date.now()
+    const row = this.sql(
+      `INSERT INTO api_keys (id, hash, name, scope, prefix, endpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       RETURNING rowid AS seq, *`,
+    ).get(
+      newId('key', now),
+      input.hash,
+      input.name,
+      input.scope,
+      input.prefix,
+      input.endpointId ?? null,
+      now,
+    ) as ApiKeyRow
+    return toApiKey(row)
   }
 
   async findApiKey(
