@@ -14,6 +14,10 @@ export interface DestinationRouterOptions {
 /** Parsed URLs kept for reuse; far more than any deployment has endpoints, still bounded. */
 const PARSED_URL_CACHE_SIZE = 10_000
 
+/** Broker connections unused this long are closed (their endpoint was deleted or changed). */
+const BROKER_IDLE_MS = 5 * 60_000
+const IDLE_SWEEP_MS = 60_000
+
 /**
  * Sends one attempt to wherever the endpoint's URL points: an HTTP POST, or a publish into
  * RabbitMQ, NATS JetStream or a Redis stream. Each kind has its own sender and connections,
@@ -25,12 +29,18 @@ export class DestinationRouter {
   private readonly nats: NatsSender
   private readonly redis: RedisSender
   private readonly parsed = new Map<string, Destination | string>()
+  private readonly sweep: NodeJS.Timeout
 
   constructor(private readonly options: DestinationRouterOptions) {
     this.http = new HttpSender({ timeoutMs: options.timeoutMs, guard: options.guard })
     this.amqp = new AmqpSender(options)
     this.nats = new NatsSender(options)
     this.redis = new RedisSender(options)
+    this.sweep = setInterval(() => {
+      for (const sender of [this.amqp, this.nats, this.redis])
+        sender.closeIdle(BROKER_IDLE_MS).catch(() => {})
+    }, IDLE_SWEEP_MS)
+    this.sweep.unref()
   }
 
   async send(url: string, message: OutboundMessage): Promise<SendResult> {
@@ -59,6 +69,7 @@ export class DestinationRouter {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweep)
     await Promise.allSettled([this.http.close(), this.amqp.close(), this.nats.close(), this.redis.close()])
   }
 

@@ -52,11 +52,12 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
       id: message.eventId,
     })
     let exchangeChannel: ExchangeChannel | null = null
+    let link: AmqpLink | null = null
+    const returnKey = `${message.eventId}\u0000${destination.exchange}\u0000${routingKey}`
     try {
-      const link = await this.link(destination)
+      link = await this.link(destination)
       exchangeChannel = this.channel(link, destination.exchange)
       const channel = await exchangeChannel.channel
-      const returnKey = `${message.eventId}\u0000${destination.exchange}\u0000${routingKey}`
       await withTimeout(
         new Promise<void>((resolve, reject) => {
           channel.publish(
@@ -96,7 +97,14 @@ export class AmqpSender implements DestinationSender<AmqpDestination> {
       // reason came separately, as the channel's error.
       const cause = exchangeChannel?.error ?? error
       return failed(describeBrokerError('amqp', cause, destination.address), since(started))
+    } finally {
+      // A return whose confirm never came (a timeout) must not stay behind.
+      link?.returned.delete(returnKey)
     }
+  }
+
+  closeIdle(idleMs: number): Promise<number> {
+    return this.pool.closeIdle(idleMs)
   }
 
   close(): Promise<void> {

@@ -64,6 +64,10 @@ export class NatsSender implements DestinationSender<NatsDestination> {
     }
   }
 
+  closeIdle(idleMs: number): Promise<number> {
+    return this.pool.closeIdle(idleMs)
+  }
+
   close(): Promise<void> {
     return this.pool.closeAll()
   }

@@ -26,6 +26,8 @@ export interface SendResult {
 /** Sends to one kind of destination. Never throws: every failure is a result with a reason. */
 export interface DestinationSender<D> {
   send(destination: D, message: OutboundMessage): Promise<SendResult>
+  /** Closes connections no attempt used for `idleMs`. */
+  closeIdle(idleMs: number): Promise<number>
   close(): Promise<void>
 }
 

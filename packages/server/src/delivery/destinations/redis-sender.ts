@@ -53,6 +53,10 @@ export class RedisSender implements DestinationSender<RedisDestination> {
     }
   }
 
+  closeIdle(idleMs: number): Promise<number> {
+    return this.pool.closeIdle(idleMs)
+  }
+
   close(): Promise<void> {
     return this.pool.closeAll()
   }
