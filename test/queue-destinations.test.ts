@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node'
 import amqp, { type ChannelModel } from 'amqplib'
@@ -15,7 +17,7 @@ import {
   privateRedis,
   SHARED,
 } from './support/brokers.js'
-import { eventually, GatewayProcess } from './support/gateway-process.js'
+import { CLI, eventually, GatewayProcess, TEST_API_KEY } from './support/gateway-process.js'
 import { Sink } from './support/sink.js'
 
 /**
@@ -26,6 +28,7 @@ import { Sink } from './support/sink.js'
  */
 
 const run = randomBytes(4).toString('hex')
+const execFileAsync = promisify(execFile)
 
 interface ReceivedMessage {
   body: string
@@ -250,6 +253,34 @@ await describeBrokers('queue destinations on the shared brokers', () => {
     await eventually(async () => (await redis.read()).length === 2)
     const replayed = await redis.read()
     expect(replayed.map((m) => verify(toRedis.secret, m).id)).toEqual([shipped.id, shipped.id])
+  })
+
+  it('hookline endpoints test prints what the broker acknowledged; list shows URLs redacted', async () => {
+    const api = gateway.api.bind(gateway)
+    const stream = `hookline-test-${run}-cli`
+    const reader = await redisStream(SHARED.redis, stream)
+    cleanups.push(reader.remove)
+    const endpoint = await createEndpoint(
+      api,
+      `redis://:not-a-real-password@127.0.0.1:6379/0?stream=${stream}`,
+      { eventTypes: ['never.*'] },
+    )
+    const cli = (...args: string[]) =>
+      execFileAsync(process.execPath, [CLI, ...args, '--url', gateway.url, '--api-key', TEST_API_KEY], {
+        env: { PATH: process.env.PATH ?? '' },
+      })
+    // The endpoint with a password only shows the redaction (the shared Redis has none); the
+    // plain one receives the test event.
+    const plain = await createEndpoint(api, `${SHARED.redis}/0?stream=${stream}`)
+    const tested = await cli('endpoints', 'test', plain.id)
+    expect(tested.stdout).toMatch(
+      /succeeded: XADD to stream "hookline-test-[0-9a-f]+-cli": entry \d+-\d+ in \d+ ms/,
+    )
+    expect((await reader.read()).length).toBe(1)
+    const listed = await cli('endpoints', 'list', '--json')
+    const urls = (JSON.parse(listed.stdout) as { data: { id: string; url: string }[] }).data
+    expect(urls.find((e) => e.id === endpoint.id)?.url).toBe(`redis://:***@127.0.0.1:6379/0?stream=${stream}`)
+    expect(listed.stdout).not.toContain('not-a-real-password')
   })
 
   it('records why a broker refused, and retries on the schedule', async () => {

@@ -55,11 +55,17 @@ export const attemptColumns: ReadonlyArray<Column<Attempt>> = [
   },
 ]
 
-/** "succeeded: HTTP 204 in 12 ms" or "failed: timeout in 15000 ms", coloured by outcome. */
+/**
+ * "succeeded: HTTP 204 in 12 ms", "failed: timeout in 15000 ms", or for a broker destination
+ * what it acknowledged ("succeeded: JetStream ack: stream "ORDERS", sequence 42 in 3 ms").
+ */
 export function describeAttempt(attempt: Attempt, output: Output): string {
   const outcome = result(attempt.statusCode, attempt.error)
   const status = output.paint(attempt.status, statusColour(attempt.status))
-  return `${status}: ${outcome === '-' ? 'no response' : outcome} in ${attempt.durationMs} ms`
+  const acknowledged =
+    attempt.status === 'succeeded' && attempt.statusCode === null ? attempt.responseBody : null
+  const said = outcome !== '-' ? outcome : (acknowledged ?? 'no response')
+  return `${status}: ${said} in ${attempt.durationMs} ms`
 }
 
 /** The fields and attempts of one delivery, as `deliveries show` and `endpoints test` print it. */
