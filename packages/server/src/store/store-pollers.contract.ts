@@ -48,6 +48,22 @@ export function describePollers(current: CurrentStore): void {
       expect(await store.deletePoller(poller.id)).toBe(false)
     })
 
+    it('keeps credentials in a poller URL sealed, redacted in every read but the claim', async () => {
+      const store = current()
+      const url = 'https://status-bot:s3cret-pw@legacy.example.com/orders'
+      const poller = await store.createPoller({ ...input, url })
+      const redacted = 'https://status-bot:***@legacy.example.com/orders'
+      expect(poller.url).toBe(redacted)
+      expect((await store.getPoller(poller.id))?.url).toBe(redacted)
+      // Sending the redacted URL back changes nothing (and keeps the baseline).
+      await store.updatePoller(poller.id, { url: redacted, intervalSeconds: 60 })
+      // rotate-encryption-key re-seals poller headers and URLs with the other secrets.
+      expect(await store.resealSecrets((sealed) => sealed)).toBeGreaterThan(0)
+      const [claimed] = await store.claimDuePollers('w1', 10, Date.now(), LEASE_MS)
+      expect(claimed).toMatchObject({ url, headers: input.headers })
+      expect(JSON.stringify(await store.listPollers({ limit: 10 }))).not.toContain('s3cret-pw')
+    })
+
     it('leases a due poller to one worker, with its headers and what the last run saw', async () => {
       const store = current()
       const poller = await store.createPoller(input)

@@ -337,8 +337,9 @@ export interface Store {
   revokeApiKey(id: string): Promise<ApiKey | null>
 
   /**
-   * Re-seals every stored secret (endpoint secrets, source verifiers) with `reseal`, in one
-   * transaction: for `hookline rotate-encryption-key`. Returns how many values were re-sealed.
+   * Re-seals every stored secret (endpoint secrets and URLs with credentials, source verifiers,
+   * poller headers and URLs) with `reseal`, in one transaction: for `hookline
+   * rotate-encryption-key`. Returns how many rows were re-sealed.
    */
   resealSecrets(reseal: (sealed: string) => string): Promise<number>
 

@@ -1,6 +1,7 @@
 import { newId } from '../../core/ids.js'
 import type { HooklineEvent, Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { deliveryUrl, isUrlChange, urlColumns } from '../endpoint-url.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
@@ -11,6 +12,7 @@ interface PollerRow {
   seq: number
   id: string
   url: string
+  url_sealed: string | null
   interval_ms: number
   headers: string
   header_names: string
@@ -77,13 +79,15 @@ export class PostgresPollers {
   create(input: NewPoller): Promise<Poller> {
     return this.ctx.batcher.write(async (tx) => {
       const now = Date.now()
+      const stored = urlColumns(input.url, this.ctx.cipher)
       const [row] = await tx.query<PollerRow>(
-        `INSERT INTO pollers (id, url, interval_ms, headers, header_names, event_type, id_from, change_from,
-           items_from, next_run_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10) RETURNING *`,
+        `INSERT INTO pollers (id, url, url_sealed, interval_ms, headers, header_names, event_type, id_from,
+           change_from, items_from, next_run_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING *`,
         [
           newId('pol', now),
-          input.url,
+          stored.url,
+          stored.urlSealed,
           input.intervalSeconds * 1000,
           this.ctx.cipher.seal(JSON.stringify(input.headers)),
           JSON.stringify(Object.keys(input.headers)),
@@ -115,14 +119,22 @@ export class PostgresPollers {
     return this.ctx.batcher.write(async (tx) => {
       const [current] = await tx.query<PollerRow>('SELECT * FROM pollers WHERE id = $1 FOR UPDATE', [id])
       if (!current) return null
+      // A redacted URL sent back unchanged keeps the stored one (see endpoint-url.ts).
+      const newUrl = isUrlChange(patch.url, current.url) ? patch.url : null
+      const stored =
+        newUrl === null
+          ? { url: current.url, urlSealed: current.url_sealed }
+          : urlColumns(newUrl, this.ctx.cipher)
       // What is watched or how it is read changed: start from a new baseline.
-      const reshaped = ['url', 'idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
+      const reshaped = newUrl !== null || ['idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
       const [row] = await tx.query<PollerRow>(
-        `UPDATE pollers SET url = $1, interval_ms = $2, headers = $3, header_names = $4, event_type = $5,
-           id_from = $6, change_from = $7, items_from = $8, state = $9, etag = $10, updated_at = $11
-         WHERE id = $12 RETURNING *`,
+        `UPDATE pollers SET url = $1, url_sealed = $2, interval_ms = $3, headers = $4, header_names = $5,
+           event_type = $6, id_from = $7, change_from = $8, items_from = $9, state = $10, etag = $11,
+           updated_at = $12
+         WHERE id = $13 RETURNING *`,
         [
-          patch.url ?? current.url,
+          stored.url,
+          stored.urlSealed,
           patch.intervalSeconds === undefined ? current.interval_ms : patch.intervalSeconds * 1000,
           patch.headers === undefined ? current.headers : this.ctx.cipher.seal(JSON.stringify(patch.headers)),
           patch.headers === undefined ? current.header_names : JSON.stringify(Object.keys(patch.headers)),
@@ -157,7 +169,7 @@ export class PostgresPollers {
       .sort((a, b) => a.due_at - b.due_at)
       .map((row) => ({
         id: row.id,
-        url: row.url,
+        url: deliveryUrl(row.url, row.url_sealed, this.ctx.cipher),
         intervalMs: row.interval_ms,
         headers: JSON.parse(this.ctx.cipher.open(row.headers)) as Record<string, string>,
         eventType: row.event_type,

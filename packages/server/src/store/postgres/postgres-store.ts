@@ -92,19 +92,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return store
 }
 
-/** Endpoints from before migration 0007 may hold credentials in clear: seal them now. */
+/** Endpoints and pollers from before migrations 0007/0008 may hold credentials in clear: seal them now. */
 async function sealCredentialedUrls(db: PgDatabase, cipher: SecretCipher): Promise<void> {
-  const rows = await db.query<{ id: string; url: string }>(
-    "SELECT id, url FROM endpoints WHERE url_sealed IS NULL AND url LIKE '%@%'",
-  )
-  for (const row of rows) {
-    const stored = urlColumns(row.url, cipher)
-    if (stored.urlSealed === null) continue
-    await db.query('UPDATE endpoints SET url = $1, url_sealed = $2 WHERE id = $3 AND url_sealed IS NULL', [
-      stored.url,
-      stored.urlSealed,
-      row.id,
-    ])
+  for (const table of ['endpoints', 'pollers']) {
+    const rows = await db.query<{ id: string; url: string }>(
+      `SELECT id, url FROM ${table} WHERE url_sealed IS NULL AND url LIKE '%@%'`,
+    )
+    for (const row of rows) {
+      const stored = urlColumns(row.url, cipher)
+      if (stored.urlSealed === null) continue
+      await db.query(`UPDATE ${table} SET url = $1, url_sealed = $2 WHERE id = $3 AND url_sealed IS NULL`, [
+        stored.url,
+        stored.urlSealed,
+        row.id,
+      ])
+    }
   }
 }
 
@@ -450,6 +452,19 @@ export class PostgresStore extends PostgresQueue implements Store {
         'SELECT id, verifier FROM sources FOR UPDATE',
       )) {
         await tx.query('UPDATE sources SET verifier = $1 WHERE id = $2', [reseal(verifier), id])
+        count += 1
+      }
+      for (const { id, headers, url_sealed } of await tx.query<{
+        id: string
+        headers: string
+        url_sealed: string | null
+      }>('SELECT id, headers, url_sealed FROM pollers FOR UPDATE')) {
+        const url = url_sealed === null ? null : reseal(url_sealed)
+        await tx.query('UPDATE pollers SET headers = $1, url_sealed = $2 WHERE id = $3', [
+          reseal(headers),
+          url,
+          id,
+        ])
         count += 1
       }
       return count

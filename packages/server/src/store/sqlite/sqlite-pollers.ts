@@ -1,6 +1,7 @@
 import { newId } from '../../core/ids.js'
 import type { Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { deliveryUrl, isUrlChange, urlColumns } from '../endpoint-url.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { SourcesContext } from './sqlite-sources.js'
 
@@ -8,6 +9,7 @@ interface PollerRow {
   seq: number
   id: string
   url: string
+  url_sealed: string | null
   interval_ms: number
   headers: string
   header_names: string
@@ -57,15 +59,17 @@ export class SqlitePollers {
   create(input: NewPoller): Promise<Poller> {
     return this.ctx.write(() => {
       const now = Date.now()
+      const stored = urlColumns(input.url, this.ctx.cipher)
       const row = this.ctx
         .sql(
-          `INSERT INTO pollers (id, url, interval_ms, headers, header_names, event_type, id_from, change_from,
-             items_from, next_run_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO pollers (id, url, url_sealed, interval_ms, headers, header_names, event_type, id_from,
+             change_from, items_from, next_run_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
         .get(
           newId('pol', now),
-          input.url,
+          stored.url,
+          stored.urlSealed,
           input.intervalSeconds * 1000,
           this.ctx.cipher.seal(JSON.stringify(input.headers)),
           JSON.stringify(Object.keys(input.headers)),
@@ -97,15 +101,22 @@ export class SqlitePollers {
     return this.ctx.write(() => {
       const current = this.ctx.sql('SELECT * FROM pollers WHERE id = ?').get(id) as PollerRow | undefined
       if (!current) return null
+      // A redacted URL sent back unchanged keeps the stored one (see endpoint-url.ts).
+      const newUrl = isUrlChange(patch.url, current.url) ? patch.url : null
+      const stored =
+        newUrl === null
+          ? { url: current.url, urlSealed: current.url_sealed }
+          : urlColumns(newUrl, this.ctx.cipher)
       // What is watched or how it is read changed: start from a new baseline.
-      const reshaped = ['url', 'idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
+      const reshaped = newUrl !== null || ['idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
       const row = this.ctx
         .sql(
-          `UPDATE pollers SET url = ?, interval_ms = ?, headers = ?, header_names = ?, event_type = ?, id_from = ?,
-             change_from = ?, items_from = ?, state = ?, etag = ?, updated_at = ? WHERE id = ? RETURNING *`,
+          `UPDATE pollers SET url = ?, url_sealed = ?, interval_ms = ?, headers = ?, header_names = ?, event_type = ?,
+             id_from = ?, change_from = ?, items_from = ?, state = ?, etag = ?, updated_at = ? WHERE id = ? RETURNING *`,
         )
         .get(
-          patch.url ?? current.url,
+          stored.url,
+          stored.urlSealed,
           patch.intervalSeconds === undefined ? current.interval_ms : patch.intervalSeconds * 1000,
           patch.headers === undefined ? current.headers : this.ctx.cipher.seal(JSON.stringify(patch.headers)),
           patch.headers === undefined ? current.header_names : JSON.stringify(Object.keys(patch.headers)),
@@ -136,7 +147,7 @@ export class SqlitePollers {
         lease.run(workerId, nowMs + leaseMs, row.id)
         return {
           id: row.id,
-          url: row.url,
+          url: deliveryUrl(row.url, row.url_sealed, this.ctx.cipher),
           intervalMs: row.interval_ms,
           headers: JSON.parse(this.ctx.cipher.open(row.headers)) as Record<string, string>,
           eventType: row.event_type,

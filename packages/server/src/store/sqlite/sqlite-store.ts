@@ -77,15 +77,17 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(db, options.cipher, options.metrics)
 }
 
-/** Endpoints from before migration 0007 may hold credentials in clear: seal them now. */
+/** Endpoints and pollers from before migrations 0007/0008 may hold credentials in clear: seal them now. */
 function sealCredentialedUrls(db: SqliteDatabase, cipher: SecretCipher): void {
-  const rows = db
-    .prepare("SELECT id, url FROM endpoints WHERE url_sealed IS NULL AND url LIKE '%@%'")
-    .all() as { id: string; url: string }[]
-  const update = db.prepare('UPDATE endpoints SET url = ?, url_sealed = ? WHERE id = ?')
-  for (const row of rows) {
-    const stored = urlColumns(row.url, cipher)
-    if (stored.urlSealed !== null) update.run(stored.url, stored.urlSealed, row.id)
+  for (const table of ['endpoints', 'pollers']) {
+    const rows = db
+      .prepare(`SELECT id, url FROM ${table} WHERE url_sealed IS NULL AND url LIKE '%@%'`)
+      .all() as { id: string; url: string }[]
+    const update = db.prepare(`UPDATE ${table} SET url = ?, url_sealed = ? WHERE id = ?`)
+    for (const row of rows) {
+      const stored = urlColumns(row.url, cipher)
+      if (stored.urlSealed !== null) update.run(stored.url, stored.urlSealed, row.id)
+    }
   }
 }
 
@@ -565,6 +567,16 @@ export class SqliteStore extends SqliteQueue implements Store {
         verifier: string
       }[]) {
         this.sql('UPDATE sources SET verifier = ? WHERE id = ?').run(reseal(verifier), id)
+        count += 1
+      }
+      const pollers = this.sql('SELECT id, headers, url_sealed FROM pollers').all() as {
+        id: string
+        headers: string
+        url_sealed: string | null
+      }[]
+      for (const { id, headers, url_sealed } of pollers) {
+        const url = url_sealed === null ? null : reseal(url_sealed)
+        this.sql('UPDATE pollers SET headers = ?, url_sealed = ? WHERE id = ?').run(reseal(headers), url, id)
         count += 1
       }
       return count
