@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, eventually, GatewayProcess } from './support/gateway-process.js'
-import { Sink } from './support/sink.js'
+import { closedPort, Sink } from './support/sink.js'
 
 const run = promisify(execFile)
 
@@ -157,6 +157,19 @@ describe('secrets at rest', () => {
         name: 'gh',
         verifier: { scheme: 'github', secret: sourceSecret },
       })
+      // A poller whose URL and header carry credentials (its target need not answer here).
+      const pollerPassword = 'poller-password-0987654321'
+      const pollerToken = 'poller-token-1234509876'
+      const closedPortNumber = await closedPort()
+      const poller = await call(first.url, adminKey, 'POST', '/v1/pollers', {
+        url: `http://status-bot:${pollerPassword}@127.0.0.1:${closedPortNumber}/status`,
+        intervalSeconds: 1,
+        headers: { authorization: `Bearer ${pollerToken}` },
+        eventType: 'legacy.changed',
+        idFrom: '/id',
+      })
+      expect(poller.status).toBe(201)
+      expect(poller.body.url).toBe(`http://status-bot:***@127.0.0.1:${closedPortNumber}/status`)
       expect(await first.stop()).toBe(0)
 
       const database = () =>
@@ -165,7 +178,7 @@ describe('secrets at rest', () => {
           .filter((path) => existsSync(path))
           .map((path) => readFileSync(path).toString('latin1'))
           .join('')
-      for (const secret of [endpoint.body.secret, sourceSecret, adminKey])
+      for (const secret of [endpoint.body.secret, sourceSecret, adminKey, pollerPassword, pollerToken])
         expect(database()).not.toContain(secret)
 
       const keyBefore = readFileSync(join(first.dataDir, 'encryption.key'), 'utf8')
@@ -175,9 +188,11 @@ describe('secrets at rest', () => {
           HOOKLINE_DATABASE_URL: `sqlite:${join(first.dataDir, 'hookline.db')}`,
         },
       })
-      expect(rotated.stdout).toMatch(/^re-sealed 2 secrets/)
+      expect(rotated.stdout).toMatch(/^re-sealed 3 secrets/)
       expect(readFileSync(join(first.dataDir, 'encryption.key'), 'utf8')).not.toBe(keyBefore)
       expect(readFileSync(join(first.dataDir, 'encryption.key.old'), 'utf8')).toBe(keyBefore)
+      // Everything was re-sealed: the server works with the new key alone.
+      rmSync(join(first.dataDir, 'encryption.key.old'))
 
       const second = await GatewayProcess.start({ env: { HOOKLINE_API_KEY: '' }, dataDir: first.dataDir })
       try {
@@ -190,6 +205,16 @@ describe('secrets at rest', () => {
         expect(() =>
           new Webhook(endpoint.body.secret).verify(request.body, request.headers as Record<string, string>),
         ).not.toThrow()
+        // The poller runs under the new key (its headers and URL open): it reaches the closed
+        // port and records that, rather than failing before the request.
+        const startedAt = Date.now()
+        const ran = await eventually(async () => {
+          const current = await call(second.url, adminKey, 'GET', `/v1/pollers/${poller.body.id}`)
+          return current.body.lastRunAt !== null && Date.parse(current.body.lastRunAt) >= startedAt
+            ? current.body
+            : undefined
+        })
+        expect(ran.lastError).toMatch(/ECONNREFUSED|connection refused/)
       } finally {
         await second.cleanup()
       }
