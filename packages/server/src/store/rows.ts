@@ -7,6 +7,10 @@ import type {
   Endpoint,
   EventType,
   HooklineEvent,
+  Poller,
+  RequestValueRule,
+  Source,
+  VerifierConfig,
 } from '../core/types.js'
 
 /**
@@ -16,6 +20,7 @@ import type {
  */
 
 const iso = (ms: number) => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
 
 export interface EventTypeRow {
   seq: number
@@ -158,5 +163,94 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     endpointId: row.endpoint_id,
     createdAt: iso(row.created_at),
     revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+  }
+}
+
+export interface SourceRow {
+  seq: number
+  id: string
+  name: string
+  verifier: string
+  scheme: string
+  event_type: string | null
+  idempotency_key: string | null
+  accepted_count: number
+  duplicate_count: number
+  rejected_count: number
+  last_accepted_at: number | null
+  last_rejected_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export function toSource(row: SourceRow, opened: VerifierConfig): Source {
+  // The API shows how a source verifies, never with what.
+  const { secrets: _secrets, ...verifier } = opened
+  return {
+    id: row.id,
+    name: row.name,
+    verifier,
+    eventType: row.event_type === null ? null : (JSON.parse(row.event_type) as RequestValueRule),
+    idempotencyKey:
+      row.idempotency_key === null ? null : (JSON.parse(row.idempotency_key) as RequestValueRule),
+    stats: {
+      accepted: row.accepted_count,
+      duplicates: row.duplicate_count,
+      rejected: row.rejected_count,
+      lastAcceptedAt: isoOrNull(row.last_accepted_at),
+      lastRejectedAt: isoOrNull(row.last_rejected_at),
+    },
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  }
+}
+
+/** A request-value rule as stored (JSON), or null. */
+export function ruleJson(rule: RequestValueRule | null | undefined): string | null {
+  return rule === undefined || rule === null ? null : JSON.stringify(rule)
+}
+
+export interface PollerRow {
+  seq: number
+  id: string
+  url: string
+  url_sealed: string | null
+  interval_ms: number
+  headers: string
+  header_names: string
+  event_type: string
+  id_from: string
+  change_from: string | null
+  items_from: string | null
+  etag: string | null
+  state: string | null
+  failures: number
+  next_run_at: number
+  lease_owner: string | null
+  last_run_at: number | null
+  last_outcome: string | null
+  last_error: string | null
+  last_change_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export function toPoller(row: PollerRow): Poller {
+  return {
+    id: row.id,
+    url: row.url,
+    intervalSeconds: row.interval_ms / 1000,
+    headerNames: JSON.parse(row.header_names) as string[],
+    eventType: row.event_type,
+    idFrom: row.id_from,
+    changeFrom: row.change_from,
+    itemsFrom: row.items_from,
+    lastRunAt: isoOrNull(row.last_run_at),
+    lastOutcome: row.last_outcome,
+    lastError: row.last_error,
+    lastChangeAt: isoOrNull(row.last_change_at),
+    nextRunAt: new Date(row.next_run_at).toISOString(),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
   }
 }

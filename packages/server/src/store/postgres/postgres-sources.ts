@@ -1,14 +1,9 @@
 import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
-import type {
-  HooklineEvent,
-  Page,
-  Rejection,
-  RequestValueRule,
-  Source,
-  VerifierConfig,
-} from '../../core/types.js'
+import type { HooklineEvent, Page, Rejection, Source, VerifierConfig } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import { ruleJson, type SourceRow, toSource } from '../rows.js'
+import { SealedJsonCache } from '../sealed-json-cache.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   IngestRequest,
@@ -25,23 +20,6 @@ import { EVENT_COLUMNS, type EventRow, toEvent } from './postgres-rows.js'
 
 /** How many rejections each source keeps: enough to see a pattern, small enough to never grow. */
 export const REJECTION_LOG_SIZE = 100
-
-interface SourceRow {
-  seq: number
-  id: string
-  name: string
-  verifier: string
-  scheme: string
-  event_type: string | null
-  idempotency_key: string | null
-  accepted_count: number
-  duplicate_count: number
-  rejected_count: number
-  last_accepted_at: number | null
-  last_rejected_at: number | null
-  created_at: number
-  updated_at: number
-}
 
 export interface SourcesContext {
   db: PgDatabase
@@ -61,8 +39,6 @@ interface CounterDelta {
 
 const COUNTERS = 'source-counters'
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-
 /**
  * Inbound sources in PostgreSQL: definitions with sealed verifiers, dedupe keys and the
  * rejection log. A source's counters are one row that every ingest of it changes; they are
@@ -70,10 +46,12 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * several processes hold that row only briefly and can never deadlock on two of them.
  */
 export class PostgresSources {
-  /** Opened verifiers by sealed text: ingest runs per request and decryption is not free. */
-  private readonly verifiers = new Map<string, VerifierConfig>()
+  /** Ingest opens the verifier on every request, and decryption is not free. */
+  private readonly verifiers: SealedJsonCache<VerifierConfig>
 
-  constructor(private readonly ctx: SourcesContext) {}
+  constructor(private readonly ctx: SourcesContext) {
+    this.verifiers = new SealedJsonCache(ctx.cipher)
+  }
 
   create(input: NewSource): Promise<Source> {
     return this.ctx.batcher.write(async (tx) => {
@@ -288,42 +266,15 @@ export class PostgresSources {
   }
 
   private open(sealed: string): VerifierConfig {
-    let verifier = this.verifiers.get(sealed)
-    if (verifier === undefined) {
-      verifier = JSON.parse(this.ctx.cipher.open(sealed)) as VerifierConfig
-      if (this.verifiers.size > 1000) this.verifiers.clear()
-      this.verifiers.set(sealed, verifier)
-    }
-    return verifier
+    return this.verifiers.open(sealed)
   }
 
   private toSource(row: SourceRow): Source {
-    const { secrets: _secrets, ...verifier } = this.open(row.verifier)
-    return {
-      id: row.id,
-      name: row.name,
-      verifier,
-      eventType: row.event_type === null ? null : (JSON.parse(row.event_type) as RequestValueRule),
-      idempotencyKey:
-        row.idempotency_key === null ? null : (JSON.parse(row.idempotency_key) as RequestValueRule),
-      stats: {
-        accepted: row.accepted_count,
-        duplicates: row.duplicate_count,
-        rejected: row.rejected_count,
-        lastAcceptedAt: iso(row.last_accepted_at),
-        lastRejectedAt: iso(row.last_rejected_at),
-      },
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    }
+    return toSource(row, this.open(row.verifier))
   }
 }
 
 function latest(a: number | null, b: number | null | undefined): number | null {
   if (b === undefined || b === null) return a
   return a === null || b > a ? b : a
-}
-
-function ruleJson(rule: RequestValueRule | null | undefined): string | null {
-  return rule === undefined || rule === null ? null : JSON.stringify(rule)
 }

@@ -2,55 +2,9 @@ import { newId } from '../../core/ids.js'
 import type { Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
 import { deliveryUrl, isUrlChange, urlColumns } from '../endpoint-url.js'
+import { type PollerRow, toPoller } from '../rows.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { SourcesContext } from './sqlite-sources.js'
-
-interface PollerRow {
-  seq: number
-  id: string
-  url: string
-  url_sealed: string | null
-  interval_ms: number
-  headers: string
-  header_names: string
-  event_type: string
-  id_from: string
-  change_from: string | null
-  items_from: string | null
-  etag: string | null
-  state: string | null
-  failures: number
-  next_run_at: number
-  lease_owner: string | null
-  last_run_at: number | null
-  last_outcome: string | null
-  last_error: string | null
-  last_change_at: number | null
-  created_at: number
-  updated_at: number
-}
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-
-function toPoller(row: PollerRow): Poller {
-  return {
-    id: row.id,
-    url: row.url,
-    intervalSeconds: row.interval_ms / 1000,
-    headerNames: JSON.parse(row.header_names) as string[],
-    eventType: row.event_type,
-    idFrom: row.id_from,
-    changeFrom: row.change_from,
-    itemsFrom: row.items_from,
-    lastRunAt: iso(row.last_run_at),
-    lastOutcome: row.last_outcome,
-    lastError: row.last_error,
-    lastChangeAt: iso(row.last_change_at),
-    nextRunAt: new Date(row.next_run_at).toISOString(),
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-  }
-}
 
 /** Pollers in SQLite: definitions (headers sealed), their lease and what the last poll saw. */
 export class SqlitePollers {
