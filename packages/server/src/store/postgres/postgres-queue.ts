@@ -2,7 +2,7 @@ import { matchesEventTypes } from '../../core/event-filter.js'
 import { newId } from '../../core/ids.js'
 import { type DisabledEndpointData, OPERATIONAL_EVENT_TYPES } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
-import { deliveryUrl } from '../endpoint-url.js'
+import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
@@ -25,21 +25,6 @@ export interface NewEventRow {
 interface FanOutTarget {
   id: string
   eventTypes: string[] | null
-}
-
-interface ClaimRow {
-  id: string
-  event_id: string
-  endpoint_id: string
-  attempt_count: number
-  final_attempt: boolean
-  type: string
-  body: string
-  url: string
-  url_sealed: string | null
-  headers: string
-  secrets: string
-  failing_since: number | null
 }
 
 const FAN_OUT = 'fan-out-targets'
@@ -83,17 +68,18 @@ ORDER BY c.due_at`
  */
 export abstract class PostgresQueue {
   /** Decrypted secrets by sealed value, so a busy endpoint is not decrypted on every claim. */
-  private readonly secretCache = new Map<string, EndpointSecret[]>()
   /** Parsed event type filters by their JSON text: the targets are read once per transaction. */
   private readonly filterCache = new Map<string, string[]>()
 
   protected readonly batcher: PgWriteBatcher
+  private readonly claims: EndpointSecretsOpener
 
   constructor(
     protected readonly db: PgDatabase,
     protected readonly cipher: SecretCipher,
     instanceId: string,
   ) {
+    this.claims = new EndpointSecretsOpener(cipher)
     this.batcher = new PgWriteBatcher(db, {
       instanceId,
       afterCommit: (batchSize, durationMs) => this.committed(batchSize, durationMs),
@@ -214,13 +200,7 @@ export abstract class PostgresQueue {
     publishEvents({ insertEvents: (t, rows) => this.insertEvents(t, rows) }, tx, requests)
 
   protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {
-    let secrets = this.secretCache.get(sealed)
-    if (secrets === undefined) {
-      secrets = JSON.parse(this.cipher.open(sealed)) as EndpointSecret[]
-      if (this.secretCache.size > 10_000) this.secretCache.clear()
-      this.secretCache.set(sealed, secrets)
-    }
-    return secrets.filter((entry) => entry.expiresAtMs === undefined || entry.expiresAtMs > nowMs)
+    return this.claims.liveSecrets(sealed, nowMs)
   }
 
   /**
@@ -263,19 +243,7 @@ export abstract class PostgresQueue {
       [nowMs, limit, workerId, nowMs + leaseMs],
       'claim_due',
     )
-    return rows.map((row) => ({
-      deliveryId: row.id,
-      eventId: row.event_id,
-      eventType: row.type,
-      endpointId: row.endpoint_id,
-      url: deliveryUrl(row.url, row.url_sealed, this.cipher),
-      headers: JSON.parse(row.headers) as Record<string, string>,
-      secrets: this.liveSecrets(row.secrets, nowMs).map((entry) => entry.secret),
-      body: row.body,
-      attemptCount: row.attempt_count,
-      finalAttempt: row.final_attempt,
-      endpointFailingSinceMs: row.failing_since,
-    }))
+    return rows.map((row) => this.claims.toClaimedDelivery(row, nowMs))
   }
 
   /** Reports of one batch go into one statement (postgres-attempts.ts). */

@@ -6,7 +6,7 @@ import {
   OPERATIONAL_EVENT_TYPES,
 } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
-import { deliveryUrl } from '../endpoint-url.js'
+import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
 import type { SqliteDatabase, Statement } from './open-database.js'
@@ -22,20 +22,8 @@ export interface NewEventRow {
   headers?: Record<string, string> | undefined
 }
 
-interface ClaimRow {
-  id: string
-  event_id: string
-  endpoint_id: string
-  attempt_count: number
-  final_attempt: number
-  type: string
-  body: string
-  url: string
-  url_sealed: string | null
-  headers: string
-  secrets: string
+interface SqliteClaimRow extends ClaimRow {
   disabled: number
-  failing_since: number | null
 }
 
 /**
@@ -47,12 +35,15 @@ export abstract class SqliteQueue {
   /** Prepared statements by SQL text: preparing costs more than running a small query. */
   private readonly statements = new Map<string, Statement>()
   /** Decrypted secrets by sealed value, so a busy endpoint is not decrypted on every claim. */
-  private readonly secretCache = new Map<string, EndpointSecret[]>()
+
+  private readonly claims: EndpointSecretsOpener
 
   constructor(
     protected readonly db: SqliteDatabase,
     protected readonly cipher: SecretCipher,
-  ) {}
+  ) {
+    this.claims = new EndpointSecretsOpener(cipher)
+  }
 
   protected sql(text: string): Statement {
     let statement = this.statements.get(text)
@@ -103,13 +94,7 @@ export abstract class SqliteQueue {
   }
 
   protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {
-    let secrets = this.secretCache.get(sealed)
-    if (secrets === undefined) {
-      secrets = JSON.parse(this.cipher.open(sealed)) as EndpointSecret[]
-      if (this.secretCache.size > 10_000) this.secretCache.clear()
-      this.secretCache.set(sealed, secrets)
-    }
-    return secrets.filter((entry) => entry.expiresAtMs === undefined || entry.expiresAtMs > nowMs)
+    return this.claims.liveSecrets(sealed, nowMs)
   }
 
   /**
@@ -163,25 +148,13 @@ export abstract class SqliteQueue {
     )
     const claim = this.db.transaction(() => {
       const claimed: ClaimedDelivery[] = []
-      for (const row of select.all(nowMs, limit) as ClaimRow[]) {
+      for (const row of select.all(nowMs, limit) as SqliteClaimRow[]) {
         if (row.disabled === 1) {
           fail.run(nowMs, row.id)
           continue
         }
         lease.run(workerId, nowMs + leaseMs, nowMs, row.id)
-        claimed.push({
-          deliveryId: row.id,
-          eventId: row.event_id,
-          eventType: row.type,
-          endpointId: row.endpoint_id,
-          url: deliveryUrl(row.url, row.url_sealed, this.cipher),
-          headers: JSON.parse(row.headers) as Record<string, string>,
-          secrets: this.liveSecrets(row.secrets, nowMs).map((entry) => entry.secret),
-          body: row.body,
-          attemptCount: row.attempt_count,
-          finalAttempt: row.final_attempt === 1,
-          endpointFailingSinceMs: row.failing_since,
-        })
+        claimed.push(this.claims.toClaimedDelivery(row, nowMs))
       }
       return claimed
     })
