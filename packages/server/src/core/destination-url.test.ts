@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  destinationKind,
   expandTemplate,
   hasCredentials,
   InvalidDestinationError,
@@ -118,12 +117,10 @@ describe('destination helpers', () => {
     expect(hasCredentials('redis://127.0.0.1:6379')).toBe(false)
   })
 
-  it('knows which transports are encrypted and which kind a URL is', () => {
+  it('knows which transports are encrypted', () => {
     expect(isEncrypted(parseDestination('amqps://mq.example.com'))).toBe(true)
     expect(isEncrypted(parseDestination('amqp://mq.example.com'))).toBe(false)
     expect(isEncrypted(parseDestination('nats://n.example.com/a?tls=true'))).toBe(true)
     expect(isEncrypted(parseDestination('https://h.example.com'))).toBe(true)
-    expect(destinationKind('rediss://c.example.com')).toBe('redis')
-    expect(destinationKind('gopher://x')).toBeNull()
   })
 })

@@ -69,8 +69,6 @@ const SCHEMES: Record<string, { kind: DestinationKind; tls: boolean; port: numbe
   'rediss:': { kind: 'redis', tls: true, port: 6379 },
 }
 
-export const DESTINATION_SCHEMES = Object.keys(SCHEMES).map((scheme) => `${scheme}//`)
-
 /** Placeholders a template may use; anything else in braces is a mistake worth a 422. */
 const PLACEHOLDER = /\{([^{}]*)\}/g
 const KNOWN_PLACEHOLDERS = new Set(['type', 'id'])
@@ -144,14 +142,6 @@ export function parseDestination(text: string): Destination {
         maxLength: optionalInteger(params.get('maxlen'), 'maxlen', 1, Number.MAX_SAFE_INTEGER),
       }
     }
-  }
-}
-
-export function destinationKind(text: string): DestinationKind | null {
-  try {
-    return SCHEMES[new URL(text).protocol]?.kind ?? null
-  } catch {
-    return null
   }
 }
 
