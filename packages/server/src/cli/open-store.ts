@@ -21,6 +21,6 @@ export async function openStore(
   cipher: SecretCipher = createSecretCipher(encryptionKeys(config)),
 ): Promise<Store> {
   if (config.database.kind === 'sqlite')
-    return openSqliteStore({ path: config.database.path, cipher, metrics })
+    return openSqliteStore({ path: config.database.path, cipher, metrics, backgroundCheckpoints: true })
   return openPostgresStore({ connectionString: config.database.url, cipher, metrics })
 }

@@ -22,6 +22,13 @@ export interface NewEventRow {
   headers?: Record<string, string> | undefined
 }
 
+/**
+ * The dispatcher's own records (attempt outcomes, lease renewals and releases) skip the fsync
+ * when nothing else shares their commit: one lost in an OS crash means the delivery is sent
+ * again, as at-least-once allows, and nothing acknowledged to a client depends on it.
+ */
+const DISPATCHER_BOOKKEEPING = { fsync: false }
+
 interface SqliteClaimRow extends ClaimRow {
   disabled: number
 }
@@ -54,8 +61,8 @@ export abstract class SqliteQueue {
     return statement
   }
 
-  /** Queues a write into the next group commit. */
-  protected abstract write<T>(run: () => T): Promise<T>
+  /** Queues a write into the next group commit (write-batcher.ts says when `fsync` may be false). */
+  protected abstract write<T>(run: () => T, options?: { fsync: boolean }): Promise<T>
   protected abstract enabledEndpoints(): { id: string; eventTypes: string[] | null }[]
   protected abstract endpointsChanged(): void
 
@@ -168,11 +175,13 @@ export abstract class SqliteQueue {
     })
     // A lease needs no fsync: if it is lost in a crash the delivery is simply due again, which
     // at-least-once delivery allows. In WAL mode NORMAL still keeps the database consistent.
-    this.sql('PRAGMA synchronous = NORMAL').run()
+    // (exec: SQLite applies this pragma when the statement is compiled, so a cached prepared
+    // statement would change it only once.)
+    this.db.exec('PRAGMA synchronous = NORMAL')
     try {
       return claim.immediate()
     } finally {
-      this.sql('PRAGMA synchronous = FULL').run()
+      this.db.exec('PRAGMA synchronous = FULL')
     }
   }
 
@@ -248,7 +257,7 @@ export abstract class SqliteQueue {
         this.insertEvent({ type: OPERATIONAL_EVENT_TYPES.deliveryExhausted, data, nowMs: report.atMs })
       }
       return true
-    })
+    }, DISPATCHER_BOOKKEEPING)
   }
 
   renewLeases(workerId: string, deliveryIds: string[], nowMs: number, leaseMs: number): Promise<string[]> {
@@ -257,7 +266,7 @@ export abstract class SqliteQueue {
         `UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
       )
       return deliveryIds.filter((id) => renew.run(nowMs + leaseMs, id, workerId).changes > 0)
-    })
+    }, DISPATCHER_BOOKKEEPING)
   }
 
   releaseLeases(workerId: string, deliveryIds: string[]): Promise<void> {
@@ -268,7 +277,7 @@ export abstract class SqliteQueue {
       )
       const now = Date.now()
       for (const id of deliveryIds) release.run(now, id, workerId)
-    })
+    }, DISPATCHER_BOOKKEEPING)
   }
 
   async queueStats(nowMs: number): Promise<QueueStats> {

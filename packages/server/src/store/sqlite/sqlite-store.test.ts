@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -72,6 +73,33 @@ describe('sqlite store on disk', () => {
       await expect(wrongKey.getEndpointSecrets(endpoint.id)).rejects.toThrow()
     } finally {
       await wrongKey.close()
+    }
+  })
+
+  it('checkpoints in the background: committed WAL frames reach the database file without a commit doing it', async () => {
+    const store = openSqliteStore({ path, cipher: createSecretCipher(key), backgroundCheckpoints: true })
+    try {
+      let last = ''
+      for (let i = 0; i < 20; i++)
+        last = (await store.publish({ type: 'order.shipped', data: { i } })).event.id
+      // Far below SQLite's in-line threshold (1,000 pages), and the store is still open: the
+      // event reaches the database file itself (not just the WAL) only if the worker copied it.
+      let inFile = false
+      for (let tries = 0; tries < 100 && !inFile; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        inFile = (await readFile(path)).includes(last)
+      }
+      expect(inFile).toBe(true)
+    } finally {
+      await store.close()
+    }
+    // The worker's connection closed first, so ours could fold the WAL in and remove it.
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    const reopened = openSqliteStore({ path, cipher: createSecretCipher(key) })
+    try {
+      expect((await reopened.listEvents({ limit: 50 })).data).toHaveLength(20)
+    } finally {
+      await reopened.close()
     }
   })
 })

@@ -56,6 +56,7 @@ import type {
   SourcePatch,
   Store,
 } from '../store.js'
+import { Checkpointer, SERVING_AUTOCHECKPOINT_PAGES } from './checkpointer.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
 import { SqlitePollers } from './sqlite-pollers.js'
 import { type NewEventRow, SqliteQueue } from './sqlite-queue.js'
@@ -67,6 +68,11 @@ export interface SqliteStoreOptions {
   path: string
   cipher: SecretCipher
   metrics?: Metrics
+  /**
+   * Checkpoint the WAL from a worker thread (checkpointer.ts) instead of in line with commits.
+   * The server turns it on; short-lived uses (most tests) leave it off and keep SQLite's default.
+   */
+  backgroundCheckpoints?: boolean
 }
 
 /** Opens (creating if needed) and migrates the database at `path`. */
@@ -74,7 +80,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDatabase(options.path)
   migrate(db)
   sealCredentialedUrls(db, options.cipher)
-  return new SqliteStore(db, options.cipher, options.metrics)
+  let checkpointer: Checkpointer | null = null
+  if (options.backgroundCheckpoints && options.path !== ':memory:') {
+    db.pragma(`wal_autocheckpoint = ${SERVING_AUTOCHECKPOINT_PAGES}`)
+    checkpointer = new Checkpointer(options.path)
+  }
+  return new SqliteStore(db, options.cipher, options.metrics, checkpointer)
 }
 
 /** Endpoints and pollers from before migrations 0007/0008 may hold credentials in clear: seal them now. */
@@ -107,7 +118,12 @@ export class SqliteStore extends SqliteQueue implements Store {
   private readonly pollers: SqlitePollers
   private readonly listeners = new Set<() => void>()
 
-  constructor(db: SqliteDatabase, cipher: SecretCipher, metrics: Metrics = NO_METRICS) {
+  constructor(
+    db: SqliteDatabase,
+    cipher: SecretCipher,
+    metrics: Metrics = NO_METRICS,
+    private readonly checkpointer: Checkpointer | null = null,
+  ) {
     super(db, cipher)
     this.batcher = new WriteBatcher(db, (batchSize, durationMs) => {
       metrics.storeCommit(batchSize, durationMs)
@@ -123,8 +139,8 @@ export class SqliteStore extends SqliteQueue implements Store {
     this.pollers = new SqlitePollers(context)
   }
 
-  protected override write<T>(run: () => T): Promise<T> {
-    return this.batcher.write(run).catch((error: unknown) => {
+  protected override write<T>(run: () => T, options?: { fsync: boolean }): Promise<T> {
+    return this.batcher.write(run, options).catch((error: unknown) => {
       // A write that rolled back (alone, or with its whole batch) may have refilled the fan-out
       // cache from endpoint rows that never committed; reload it before the next publish.
       this.fanOutTargets = null
@@ -591,6 +607,8 @@ export class SqliteStore extends SqliteQueue implements Store {
 
   async close(): Promise<void> {
     this.batcher.close()
+    // First the worker's connection, so that closing ours can checkpoint and remove the WAL.
+    await this.checkpointer?.close()
     this.db.close()
   }
 

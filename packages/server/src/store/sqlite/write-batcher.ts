@@ -3,6 +3,8 @@ import type { SqliteDatabase } from './open-database.js'
 interface PendingWrite {
   // biome-ignore lint/suspicious/noExplicitAny: each write has its own result type
   run: () => any
+  /** False for writes whose loss in an OS crash only means work is done again (sync-relaxed). */
+  fsync: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -15,12 +17,20 @@ interface PendingWrite {
  *
  * Each write runs inside its own savepoint: a write that throws (a constraint, a missing row)
  * rolls back alone and rejects its own promise, and the rest of the batch still commits.
+ *
+ * A batch made only of writes queued with `fsync: false` commits without the fsync
+ * (`synchronous = NORMAL`): still atomic and consistent, and durable with the next fsynced
+ * commit, but an OS crash or power loss (not a process crash) may roll it back. The dispatcher's
+ * bookkeeping is like that: a lost attempt record means the delivery is sent again, which
+ * at-least-once delivery allows. A batch with any other write in it is fsynced as a whole.
  */
 export class WriteBatcher {
   private queue: PendingWrite[] = []
   private scheduled = false
   private closed = false
   private readonly inSavepoint: (run: () => unknown) => unknown
+  private readonly relaxSync: () => void
+  private readonly restoreSync: () => void
   private readonly afterCommit: (batchSize: number, durationMs: number) => void
 
   constructor(
@@ -28,13 +38,17 @@ export class WriteBatcher {
     afterCommit: (batchSize: number, durationMs: number) => void = () => {},
   ) {
     this.inSavepoint = db.transaction((run: () => unknown) => run())
+    // exec, not a prepared statement: SQLite applies `PRAGMA synchronous` when the statement is
+    // compiled, so running a prepared one again changes nothing.
+    this.relaxSync = () => db.exec('PRAGMA synchronous = NORMAL')
+    this.restoreSync = () => db.exec('PRAGMA synchronous = FULL')
     this.afterCommit = afterCommit
   }
 
-  write<T>(run: () => T): Promise<T> {
+  write<T>(run: () => T, options: { fsync: boolean } = { fsync: true }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the store is closed'))
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
+      this.queue.push({ run, fsync: options.fsync, resolve: resolve as (value: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -50,6 +64,8 @@ export class WriteBatcher {
     this.queue = []
     const outcomes: { ok: boolean; value: unknown }[] = []
     const started = performance.now()
+    const relaxed = !batch.some((write) => write.fsync)
+    if (relaxed) this.relaxSync()
     try {
       this.db
         .transaction(() => {
@@ -66,6 +82,8 @@ export class WriteBatcher {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
       for (const write of batch) write.reject(error)
       return
+    } finally {
+      if (relaxed) this.restoreSync()
     }
     batch.forEach((write, i) => {
       const outcome = outcomes[i]
