@@ -11,6 +11,7 @@ import { createWorkerServer } from '../http/create-worker-server.js'
 import { PrometheusMetrics } from '../http/prometheus-metrics.js'
 import type { Store } from '../store/store.js'
 import { ensureAdminKey } from './admin-key.js'
+import { tuneHeapForServing } from './heap-tuning.js'
 import { createLogger } from './logger.js'
 import { openStore } from './open-store.js'
 import { startTracing } from './otel-tracing.js'
@@ -92,6 +93,7 @@ export async function startGateway(config: Readonly<Config>, logger: Logger = cr
 }
 
 export async function serve(config: Readonly<Config>): Promise<void> {
+  tuneHeapForServing()
   const logger = createLogger(config.logLevel)
   const { gateway, generatedKey } = await startGateway(config, logger)
   const database = config.database.kind === 'sqlite' ? `sqlite:${config.database.path}` : 'postgres'
