@@ -11,14 +11,16 @@ import { setFlagsFromString } from 'node:v8'
  */
 export const HEAP_GROWING_PERCENT = 50
 
-/** The V8 flags to set, unless the operator chose their own through `node` flags or NODE_OPTIONS. */
-export function servingHeapFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)]
-  if (chosen.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag))) return []
+/**
+ * The V8 flags to set, unless the operator chose their own (`node --heap-growing-percent=N
+ * …/hookline serve`; Node does not accept this flag in NODE_OPTIONS).
+ */
+export function servingHeapFlags(execArgv: readonly string[]): string[] {
+  if (execArgv.some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag))) return []
   return [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]
 }
 
 /** Applies servingHeapFlags to this process: V8 reads this flag at every full collection. */
 export function tuneHeapForServing(): void {
-  for (const flag of servingHeapFlags(process.execArgv, process.env.NODE_OPTIONS)) setFlagsFromString(flag)
+  for (const flag of servingHeapFlags(process.execArgv)) setFlagsFromString(flag)
 }
