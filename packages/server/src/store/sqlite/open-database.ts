@@ -32,6 +32,23 @@ export function openDatabase(path: string): SqliteDatabase {
   return db
 }
 
+/**
+ * Runs `run` (a transaction) with `synchronous = NORMAL`: its COMMIT is atomic and keeps the
+ * database consistent but does not fsync; the next fsynced commit makes it durable too, and
+ * until then an OS crash or power loss (not a process crash) may roll it back. Only for writes
+ * whose loss means work is done again, never for anything acknowledged to a client.
+ */
+export function withoutFsync<T>(db: SqliteDatabase, run: () => T): T {
+  // exec, not a cached prepared statement: SQLite applies this pragma when the statement is
+  // compiled, so running a prepared one again changes nothing.
+  db.exec('PRAGMA synchronous = NORMAL')
+  try {
+    return run()
+  } finally {
+    db.exec('PRAGMA synchronous = FULL')
+  }
+}
+
 /** Applies the numbered migrations not yet applied, each in its own transaction; returns their names. */
 export function migrate(db: SqliteDatabase): string[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)')

@@ -9,7 +9,7 @@ import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
-import type { SqliteDatabase, Statement } from './open-database.js'
+import { type SqliteDatabase, type Statement, withoutFsync } from './open-database.js'
 
 /** An event to insert; `source` and `headers` only for events that came in through a source. */
 export interface NewEventRow {
@@ -174,15 +174,8 @@ export abstract class SqliteQueue {
       return claimed
     })
     // A lease needs no fsync: if it is lost in a crash the delivery is simply due again, which
-    // at-least-once delivery allows. In WAL mode NORMAL still keeps the database consistent.
-    // (exec: SQLite applies this pragma when the statement is compiled, so a cached prepared
-    // statement would change it only once.)
-    this.db.exec('PRAGMA synchronous = NORMAL')
-    try {
-      return claim.immediate()
-    } finally {
-      this.db.exec('PRAGMA synchronous = FULL')
-    }
+    // at-least-once delivery allows.
+    return withoutFsync(this.db, () => claim.immediate())
   }
 
   recordAttempt(report: AttemptReport): Promise<boolean> {

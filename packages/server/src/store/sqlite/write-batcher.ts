@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './open-database.js'
+import { type SqliteDatabase, withoutFsync } from './open-database.js'
 
 interface PendingWrite {
   // biome-ignore lint/suspicious/noExplicitAny: each write has its own result type
@@ -29,8 +29,6 @@ export class WriteBatcher {
   private scheduled = false
   private closed = false
   private readonly inSavepoint: (run: () => unknown) => unknown
-  private readonly relaxSync: () => void
-  private readonly restoreSync: () => void
   private readonly afterCommit: (batchSize: number, durationMs: number) => void
 
   constructor(
@@ -38,10 +36,6 @@ export class WriteBatcher {
     afterCommit: (batchSize: number, durationMs: number) => void = () => {},
   ) {
     this.inSavepoint = db.transaction((run: () => unknown) => run())
-    // exec, not a prepared statement: SQLite applies `PRAGMA synchronous` when the statement is
-    // compiled, so running a prepared one again changes nothing.
-    this.relaxSync = () => db.exec('PRAGMA synchronous = NORMAL')
-    this.restoreSync = () => db.exec('PRAGMA synchronous = FULL')
     this.afterCommit = afterCommit
   }
 
@@ -64,9 +58,7 @@ export class WriteBatcher {
     this.queue = []
     const outcomes: { ok: boolean; value: unknown }[] = []
     const started = performance.now()
-    const relaxed = !batch.some((write) => write.fsync)
-    if (relaxed) this.relaxSync()
-    try {
+    const commit = () =>
       this.db
         .transaction(() => {
           for (const write of batch) {
@@ -78,12 +70,13 @@ export class WriteBatcher {
           }
         })
         .immediate()
+    try {
+      if (batch.some((write) => write.fsync)) commit()
+      else withoutFsync(this.db, commit)
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
       for (const write of batch) write.reject(error)
       return
-    } finally {
-      if (relaxed) this.restoreSync()
     }
     batch.forEach((write, i) => {
       const outcome = outcomes[i]
