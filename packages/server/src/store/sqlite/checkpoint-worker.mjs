@@ -8,26 +8,37 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 
-/** @type {{ path: string, intervalMs: number }} */
-const { path, intervalMs } = workerData
+/** @type {{ path: string, intervalMs: number, idleIntervalMs: number }} */
+const { path, intervalMs, idleIntervalMs } = workerData
 const db = new Database(path, { fileMustExist: true })
 // The checkpoint fsyncs the WAL before copying and the database file after, so a power loss
 // in between cannot leave the file ahead of the log.
 db.pragma('synchronous = FULL')
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
 
-const timer = setInterval(() => {
+let delayMs = intervalMs
+let lastLog = -1
+/** @type {NodeJS.Timeout | undefined} */
+let timer
+
+function tick() {
   try {
-    checkpoint.run()
+    const { log } = /** @type {{ log: number }} */ (checkpoint.get())
+    // While commits come in, every interval; when the log stands still, back off so that an
+    // idle server wakes up rarely (the first commit after a pause waits at most idleIntervalMs).
+    delayMs = log !== lastLog ? intervalMs : Math.min(delayMs * 2, idleIntervalMs)
+    lastLog = log
   } catch {
     // SQLITE_BUSY (the serving connection is checkpointing itself) or a transient I/O error:
     // the WAL keeps the data either way, and the next tick tries again.
   }
-}, intervalMs)
+  timer = setTimeout(tick, delayMs)
+}
+timer = setTimeout(tick, delayMs)
 
 parentPort?.on('message', (message) => {
   if (message !== 'close') return
-  clearInterval(timer)
+  clearTimeout(timer)
   db.close()
   parentPort?.close()
 })

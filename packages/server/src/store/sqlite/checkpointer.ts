@@ -8,8 +8,10 @@ const WORKER_PATH = resolve(
   '../../../src/store/sqlite/checkpoint-worker.mjs',
 )
 
-/** How often the background connection checkpoints; an idle database costs one lock check. */
+/** How often the background connection checkpoints while commits come in. */
 const CHECKPOINT_INTERVAL_MS = 20
+/** The longest pause between checks once the WAL stands still (doubling from the above). */
+const IDLE_CHECK_INTERVAL_MS = 320
 
 /** How long close() waits for the worker to finish a checkpoint before terminating it. */
 const CLOSE_TIMEOUT_MS = 5_000
@@ -35,7 +37,9 @@ export class Checkpointer {
   private readonly exited: Promise<void>
 
   constructor(path: string) {
-    this.worker = new Worker(WORKER_PATH, { workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS } })
+    this.worker = new Worker(WORKER_PATH, {
+      workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS, idleIntervalMs: IDLE_CHECK_INTERVAL_MS },
+    })
     // A worker that dies (it should not) only means the serving connection checkpoints again.
     this.worker.on('error', () => {})
     this.worker.unref()

@@ -90,6 +90,16 @@ describe('sqlite store on disk', () => {
         inFile = (await readFile(path)).includes(last)
       }
       expect(inFile).toBe(true)
+
+      // Idle, the worker checks less and less often; a later commit still gets copied.
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      const later = (await store.publish({ type: 'order.shipped', data: { i: 20 } })).event.id
+      inFile = false
+      for (let tries = 0; tries < 100 && !inFile; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        inFile = (await readFile(path)).includes(later)
+      }
+      expect(inFile).toBe(true)
     } finally {
       await store.close()
     }
@@ -97,7 +107,7 @@ describe('sqlite store on disk', () => {
     expect(existsSync(`${path}-wal`)).toBe(false)
     const reopened = openSqliteStore({ path, cipher: createSecretCipher(key) })
     try {
-      expect((await reopened.listEvents({ limit: 50 })).data).toHaveLength(20)
+      expect((await reopened.listEvents({ limit: 50 })).data).toHaveLength(21)
     } finally {
       await reopened.close()
     }
