@@ -26,6 +26,9 @@ const CLOSE_TIMEOUT_MS = 5_000
  */
 export const SERVING_AUTOCHECKPOINT_PAGES = 10_000
 
+/** SQLite's own threshold, for a serving connection whose checkpointer has stopped. */
+export const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1_000
+
 /**
  * Checkpoints the WAL from a worker thread. With SQLite's defaults the connection that commits
  * also checkpoints, in line, every 1,000 pages: it copies the pages into the database file and
@@ -35,19 +38,32 @@ export const SERVING_AUTOCHECKPOINT_PAGES = 10_000
 export class Checkpointer {
   private readonly worker: Worker
   private readonly exited: Promise<void>
+  private closing = false
 
-  constructor(path: string) {
+  /**
+   * `onStopped` runs if the worker fails or exits before close(): the serving connection must
+   * then checkpoint at SQLite's default again (SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES).
+   */
+  constructor(path: string, onStopped: (error: unknown) => void) {
     this.worker = new Worker(WORKER_PATH, {
       workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS, idleIntervalMs: IDLE_CHECK_INTERVAL_MS },
     })
-    // A worker that dies (it should not) only means the serving connection checkpoints again.
-    this.worker.on('error', () => {})
+    let failure: unknown = null
+    this.worker.on('error', (error) => {
+      failure = error
+    })
     this.worker.unref()
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()))
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        if (!this.closing) onStopped(failure ?? new Error(`the checkpoint worker exited with code ${code}`))
+        resolve()
+      }),
+    )
   }
 
   /** Stops after the checkpoint in progress, so the serving connection can close cleanly. */
   async close(): Promise<void> {
+    this.closing = true
     this.worker.postMessage('close')
     const timeout = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS)
     await this.exited

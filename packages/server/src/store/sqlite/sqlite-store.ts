@@ -56,7 +56,11 @@ import type {
   SourcePatch,
   Store,
 } from '../store.js'
-import { Checkpointer, SERVING_AUTOCHECKPOINT_PAGES } from './checkpointer.js'
+import {
+  Checkpointer,
+  SERVING_AUTOCHECKPOINT_PAGES,
+  SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES,
+} from './checkpointer.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
 import { SqlitePollers } from './sqlite-pollers.js'
 import { type NewEventRow, SqliteQueue } from './sqlite-queue.js'
@@ -83,7 +87,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let checkpointer: Checkpointer | null = null
   if (options.backgroundCheckpoints && options.path !== ':memory:') {
     db.pragma(`wal_autocheckpoint = ${SERVING_AUTOCHECKPOINT_PAGES}`)
-    checkpointer = new Checkpointer(options.path)
+    checkpointer = new Checkpointer(options.path, () => {
+      // Without the worker the serving connection must copy the WAL back itself, as often as
+      // SQLite would: a log that grows 10,000 pages between checkpoints makes each one long.
+      if (db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`)
+    })
   }
   return new SqliteStore(db, options.cipher, options.metrics, checkpointer)
 }
