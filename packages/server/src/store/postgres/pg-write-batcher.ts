@@ -26,6 +26,12 @@ import {
  *
  * Consecutive writes of the same group (publish) are handed to their runner together, so that
  * a batch of publishes costs two statements instead of two per publish.
+ *
+ * A batch made only of writes queued with `fsync: false` (the dispatcher's attempt records)
+ * commits with `synchronous_commit = off`: atomic and consistent, flushed by PostgreSQL's WAL
+ * writer a moment later, and lost only if PostgreSQL or its machine crashes first, which means
+ * the delivery is sent again, as at-least-once delivery allows. Any other write in the batch
+ * makes the whole commit wait for the flush.
  */
 
 /** How many writes one transaction carries at most; the rest wait for the next one. */
@@ -41,6 +47,8 @@ const MAX_CONNECTION_RETRIES = 2
 export type GroupRunner<I, O> = (tx: BatchTx, inputs: I[]) => Promise<O[]>
 
 interface PendingWrite {
+  /** False for writes whose loss in a crash only means work is done again. */
+  fsync: boolean
   run?: (tx: BatchTx) => Promise<unknown>
   group?: { runner: GroupRunner<unknown, unknown>; input: unknown }
   resolve: (value: unknown) => void
@@ -121,16 +129,23 @@ export class PgWriteBatcher {
     private readonly options: BatcherOptions,
   ) {}
 
-  write<T>(run: (tx: BatchTx) => Promise<T>): Promise<T> {
-    return this.enqueue<T>({ run })
+  write<T>(run: (tx: BatchTx) => Promise<T>, options: { fsync: boolean } = { fsync: true }): Promise<T> {
+    return this.enqueue<T>({ run, fsync: options.fsync })
   }
 
   /** Queues `input` for `runner`, which receives it together with its neighbours in the batch. */
-  writeGrouped<I, O>(runner: GroupRunner<I, O>, input: I): Promise<O> {
-    return this.enqueue<O>({ group: { runner: runner as GroupRunner<unknown, unknown>, input } })
+  writeGrouped<I, O>(
+    runner: GroupRunner<I, O>,
+    input: I,
+    options: { fsync: boolean } = { fsync: true },
+  ): Promise<O> {
+    return this.enqueue<O>({
+      group: { runner: runner as GroupRunner<unknown, unknown>, input },
+      fsync: options.fsync,
+    })
   }
 
-  private enqueue<T>(write: Pick<PendingWrite, 'run' | 'group'>): Promise<T> {
+  private enqueue<T>(write: Pick<PendingWrite, 'run' | 'group' | 'fsync'>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreClosedError())
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ ...write, resolve: resolve as (value: unknown) => void, reject, alone: false })
@@ -209,7 +224,9 @@ export class PgWriteBatcher {
     const values = new Map<PendingWrite, unknown>()
     let commitSent = false
     try {
-      await client.query('BEGIN')
+      // One round trip either way; SET LOCAL lasts until this transaction ends.
+      const relaxed = !writes.some((write) => write.fsync)
+      await client.query(relaxed ? 'BEGIN; SET LOCAL synchronous_commit TO OFF' : 'BEGIN')
       for (const unit of units(writes)) {
         try {
           await runUnit(tx, unit, values)

@@ -30,6 +30,13 @@ interface FanOutTarget {
 const FAN_OUT = 'fan-out-targets'
 
 /**
+ * The dispatcher's own records (attempt outcomes, released leases) need not wait for the WAL
+ * flush when nothing else shares their commit: one lost in a crash means the delivery is sent
+ * again, as at-least-once allows, and nothing acknowledged to a client depends on it.
+ */
+const DISPATCHER_BOOKKEEPING = { fsync: false }
+
+/**
  * Claims lease due deliveries in one statement. `FOR UPDATE SKIP LOCKED` lets any number of
  * dispatchers (in any number of processes) claim at once, each getting different rows without
  * waiting for the others; the lease is the same trick as in SQLite (next_attempt_at moves to
@@ -258,7 +265,7 @@ export abstract class PostgresQueue {
     )
 
   recordAttempt(report: AttemptReport): Promise<boolean> {
-    return this.batcher.writeGrouped(this.recordMany, report)
+    return this.batcher.writeGrouped(this.recordMany, report, DISPATCHER_BOOKKEEPING)
   }
 
   /** One statement on its own connection, like a claim: a heartbeat must not wait for a batch. */
@@ -287,7 +294,7 @@ export abstract class PostgresQueue {
         [Date.now(), deliveryIds, workerId],
       )
       tx.notify(CHANNELS.deliveries)
-    })
+    }, DISPATCHER_BOOKKEEPING)
   }
 
   async nextDueAtMs(): Promise<number | null> {

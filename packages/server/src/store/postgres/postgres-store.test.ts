@@ -8,6 +8,7 @@ import { runStoreContract } from '../store.contract.js'
 import { endpointInput, LEASE_MS } from '../store-fixtures.contract.js'
 import { PgDatabase } from './pg-database.js'
 import { migratePostgres, migrationFiles } from './pg-migrate.js'
+import { type BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
 import { openPostgresStore, type PostgresStore } from './postgres-store.js'
 
 let schemas = 0
@@ -240,6 +241,31 @@ await describePostgres('postgres store', 'store', (database) => {
         created: true,
       })
       expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(1)
+    })
+  })
+
+  describe('group commit', () => {
+    it('skips the WAL flush only for a batch of bookkeeping writes', async () => {
+      const schema = await freshSchema(database())
+      const db = new PgDatabase({ connectionString: database().url, schema })
+      const batcher = new PgWriteBatcher(db, { instanceId: 'test', afterCommit: () => {} })
+      const setting = async (tx: BatchTx) =>
+        (await tx.query<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]?.synchronous_commit
+      try {
+        expect(await batcher.write(setting, { fsync: false })).toBe('off')
+        // One write that a client waits for makes the whole batch wait for the flush.
+        expect(await Promise.all([batcher.write(setting, { fsync: false }), batcher.write(setting)])).toEqual(
+          ['on', 'on'],
+        )
+        // SET LOCAL ended with its transaction: the connection is back to the server's default.
+        expect(await batcher.write(setting)).toBe('on')
+        expect((await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]).toEqual({
+          synchronous_commit: 'on',
+        })
+      } finally {
+        await batcher.close()
+        await db.close()
+      }
     })
   })
 })
