@@ -1,7 +1,8 @@
 import { newId } from '../../core/ids.js'
 import type { HooklineEvent, Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
-import { deliveryUrl, isUrlChange, urlColumns } from '../endpoint-url.js'
+import { deliveryUrl, urlColumns } from '../endpoint-url.js'
+import { POLLER_PATCH_COLUMNS, pollerPatchValues } from '../poller-patch.js'
 import { type PollerRow, toPoller } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
@@ -73,34 +74,10 @@ export class PostgresPollers {
     return this.ctx.batcher.write(async (tx) => {
       const [current] = await tx.query<PollerRow>('SELECT * FROM pollers WHERE id = $1 FOR UPDATE', [id])
       if (!current) return null
-      // A redacted URL sent back unchanged keeps the stored one (see endpoint-url.ts).
-      const newUrl = isUrlChange(patch.url, current.url) ? patch.url : null
-      const stored =
-        newUrl === null
-          ? { url: current.url, urlSealed: current.url_sealed }
-          : urlColumns(newUrl, this.ctx.cipher)
-      // What is watched or how it is read changed: start from a new baseline.
-      const reshaped = newUrl !== null || ['idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
+      const assignments = POLLER_PATCH_COLUMNS.map((column, i) => `${column} = $${i + 1}`).join(', ')
       const [row] = await tx.query<PollerRow>(
-        `UPDATE pollers SET url = $1, url_sealed = $2, interval_ms = $3, headers = $4, header_names = $5,
-           event_type = $6, id_from = $7, change_from = $8, items_from = $9, state = $10, etag = $11,
-           updated_at = $12
-         WHERE id = $13 RETURNING *`,
-        [
-          stored.url,
-          stored.urlSealed,
-          patch.intervalSeconds === undefined ? current.interval_ms : patch.intervalSeconds * 1000,
-          patch.headers === undefined ? current.headers : this.ctx.cipher.seal(JSON.stringify(patch.headers)),
-          patch.headers === undefined ? current.header_names : JSON.stringify(Object.keys(patch.headers)),
-          patch.eventType ?? current.event_type,
-          patch.idFrom ?? current.id_from,
-          patch.changeFrom === undefined ? current.change_from : patch.changeFrom,
-          patch.itemsFrom === undefined ? current.items_from : patch.itemsFrom,
-          reshaped ? null : current.state,
-          reshaped ? null : current.etag,
-          Date.now(),
-          id,
-        ],
+        `UPDATE pollers SET ${assignments} WHERE id = $${POLLER_PATCH_COLUMNS.length + 1} RETURNING *`,
+        [...pollerPatchValues(current, patch, this.ctx.cipher, Date.now()), id],
       )
       return toPoller(row as PollerRow)
     })

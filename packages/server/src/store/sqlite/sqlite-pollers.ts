@@ -1,7 +1,8 @@
 import { newId } from '../../core/ids.js'
 import type { Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
-import { deliveryUrl, isUrlChange, urlColumns } from '../endpoint-url.js'
+import { deliveryUrl, urlColumns } from '../endpoint-url.js'
+import { POLLER_PATCH_COLUMNS, pollerPatchValues } from '../poller-patch.js'
 import { type PollerRow, toPoller } from '../rows.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { SourcesContext } from './sqlite-sources.js'
@@ -55,34 +56,10 @@ export class SqlitePollers {
     return this.ctx.write(() => {
       const current = this.ctx.sql('SELECT * FROM pollers WHERE id = ?').get(id) as PollerRow | undefined
       if (!current) return null
-      // A redacted URL sent back unchanged keeps the stored one (see endpoint-url.ts).
-      const newUrl = isUrlChange(patch.url, current.url) ? patch.url : null
-      const stored =
-        newUrl === null
-          ? { url: current.url, urlSealed: current.url_sealed }
-          : urlColumns(newUrl, this.ctx.cipher)
-      // What is watched or how it is read changed: start from a new baseline.
-      const reshaped = newUrl !== null || ['idFrom', 'changeFrom', 'itemsFrom'].some((key) => key in patch)
+      const assignments = POLLER_PATCH_COLUMNS.map((column) => `${column} = ?`).join(', ')
       const row = this.ctx
-        .sql(
-          `UPDATE pollers SET url = ?, url_sealed = ?, interval_ms = ?, headers = ?, header_names = ?, event_type = ?,
-             id_from = ?, change_from = ?, items_from = ?, state = ?, etag = ?, updated_at = ? WHERE id = ? RETURNING *`,
-        )
-        .get(
-          stored.url,
-          stored.urlSealed,
-          patch.intervalSeconds === undefined ? current.interval_ms : patch.intervalSeconds * 1000,
-          patch.headers === undefined ? current.headers : this.ctx.cipher.seal(JSON.stringify(patch.headers)),
-          patch.headers === undefined ? current.header_names : JSON.stringify(Object.keys(patch.headers)),
-          patch.eventType ?? current.event_type,
-          patch.idFrom ?? current.id_from,
-          patch.changeFrom === undefined ? current.change_from : patch.changeFrom,
-          patch.itemsFrom === undefined ? current.items_from : patch.itemsFrom,
-          reshaped ? null : current.state,
-          reshaped ? null : current.etag,
-          Date.now(),
-          id,
-        ) as PollerRow
+        .sql(`UPDATE pollers SET ${assignments} WHERE id = ? RETURNING *`)
+        .get(...pollerPatchValues(current, patch, this.ctx.cipher, Date.now()), id) as PollerRow
       return toPoller(row)
     })
   }
