@@ -68,10 +68,20 @@ describe('parseDestination', () => {
     expect(parseDestination('nats://[::1]:4222/a')).toMatchObject({ address: { host: '::1' } })
   })
 
-  it('keeps http(s) URLs whole', () => {
+  it('keeps http(s) URLs whole, with the parts a request needs', () => {
     expect(parseDestination('https://hooks.example.com/in?x=1')).toEqual({
       kind: 'http',
       url: 'https://hooks.example.com/in?x=1',
+      origin: 'https://hooks.example.com',
+      path: '/in?x=1',
+      hostname: 'hooks.example.com',
+      tls: true,
+    })
+    expect(parseDestination('http://user:pw@[::1]:8080')).toMatchObject({
+      origin: 'http://[::1]:8080',
+      path: '/',
+      hostname: '[::1]',
+      tls: false,
     })
   })
 

@@ -28,6 +28,13 @@ export interface BrokerAddress {
 export interface HttpDestination {
   kind: 'http'
   url: string
+  /** `scheme://host[:port]`, without credentials: the connection pool to send through. */
+  origin: string
+  /** Path and query string as sent in the request line. */
+  path: string
+  /** Host as the URL parser canonicalised it (IPv6 in brackets), for the SSRF guard. */
+  hostname: string
+  tls: boolean
 }
 
 export interface AmqpDestination {
@@ -86,7 +93,18 @@ export function parseDestination(text: string): Destination {
     throw new InvalidDestinationError('must be an http(s)://, amqp(s)://, nats:// or redis(s):// URL')
   }
   if (url.hash !== '') throw new InvalidDestinationError('must not contain a #fragment')
-  if (scheme.kind === 'http') return { kind: 'http', url: text }
+  if (scheme.kind === 'http') {
+    // Parsed once here so that an attempt does not parse the URL again. Credentials in the URL
+    // are not sent (the origin leaves them out), as before.
+    return {
+      kind: 'http',
+      url: text,
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      hostname: url.hostname,
+      tls: scheme.tls,
+    }
+  }
 
   const address = brokerAddress(url, scheme.tls, scheme.port)
   const params = readParams(url, scheme.kind)
@@ -147,7 +165,7 @@ export function parseDestination(text: string): Destination {
 
 /** Whether the transport is encrypted (what HOOKLINE_REQUIRE_HTTPS asks of every destination). */
 export function isEncrypted(destination: Destination): boolean {
-  return destination.kind === 'http' ? destination.url.startsWith('https:') : destination.address.tls
+  return destination.kind === 'http' ? destination.tls : destination.address.tls
 }
 
 /** Fills `{type}` and `{id}` for one event. */

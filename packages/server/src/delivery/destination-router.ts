@@ -53,7 +53,7 @@ export class DestinationRouter {
         'content-type': 'application/json',
         ...message.signature,
       }
-      return this.http.send(destination.url, headers, message.body)
+      return this.http.send(destination, headers, message.body)
     }
     if (this.options.guard.requireHttps && !isEncrypted(destination)) {
       return failed('https_required: the destination does not use an encrypted transport', 0)

@@ -1,7 +1,9 @@
-import { Agent, request, errors as undiciErrors } from 'undici'
+import { Agent, errors as undiciErrors } from 'undici'
 import type { AttemptResult } from '../core/delivery-outcome.js'
+import type { HttpDestination } from '../core/destination-url.js'
 import { failed as failure, type SendResult } from './destinations/outbound.js'
 import { type AddressGuard, ForbiddenAddressError } from './network-guard.js'
+import { DeadlineExceededError, RequestDeadlines } from './request-deadlines.js'
 
 /** Response bodies are kept for debugging, capped: a receiver could answer with gigabytes. */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096
@@ -18,9 +20,13 @@ export interface SenderOptions {
  * timed out, blocked by the network guard) becomes an attempt result with a readable error.
  * Redirects are never followed (undici's `request` does not follow them), so a 3xx is just a
  * failed attempt.
+ *
+ * The whole attempt (connect, headers, body) is capped by the timeout; undici's own header and
+ * body timeouts alone would let a receiver that trickles its answer hold an attempt for hours.
  */
 export class HttpSender {
   private readonly agent: Agent
+  private readonly deadlines: RequestDeadlines
 
   constructor(private readonly options: SenderOptions) {
     this.agent = new Agent({
@@ -28,23 +34,27 @@ export class HttpSender {
       keepAliveTimeout: 30_000,
       connect: { lookup: options.guard.lookup },
     })
+    this.deadlines = new RequestDeadlines(options.timeoutMs)
   }
 
-  async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
+  async send(target: HttpDestination, headers: Record<string, string>, body: string): Promise<SendResult> {
     const started = performance.now()
     const elapsed = () => Math.round(performance.now() - started)
+    if (this.options.guard.requireHttps && !target.tls) {
+      return failure('https_required: the endpoint URL is not https', elapsed())
+    }
+    const deadline = this.deadlines.start()
     try {
-      const target = new URL(url)
-      if (this.options.guard.requireHttps && target.protocol !== 'https:') {
-        return failure('https_required: the endpoint URL is not https', elapsed())
-      }
       this.options.guard.checkUrlHost(target.hostname)
-      const response = await request(url, {
+      // The agent's own request() with the parts parsed at create time: the top-level
+      // `request(url)` parses the URL again on every call.
+      const response = await this.agent.request({
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers,
         body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: deadline,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       })
@@ -69,10 +79,18 @@ export class HttpSender {
         error: message,
         responseBody: null,
       }
+    } finally {
+      this.deadlines.finish(deadline)
     }
   }
 
+  /** Requests whose deadline is still running (for tests: none once all have ended). */
+  get pendingDeadlines(): number {
+    return this.deadlines.size
+  }
+
   async close(): Promise<void> {
+    this.deadlines.close()
     await this.agent.close()
   }
 }
@@ -104,9 +122,7 @@ function describeError(error: unknown): string {
   if (error instanceof ForbiddenAddressError) return 'ssrf_blocked: destination address is not allowed'
   const cause = (error as { cause?: unknown }).cause
   if (cause instanceof ForbiddenAddressError) return 'ssrf_blocked: destination address is not allowed'
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return 'timeout'
-  }
+  if (error instanceof DeadlineExceededError || cause instanceof DeadlineExceededError) return 'timeout'
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return 'timeout'
   }
