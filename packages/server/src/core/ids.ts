@@ -32,14 +32,19 @@ function encodeTime(ms: number): string {
   return out
 }
 
-function encodeRandom(bytes: Uint8Array): string {
-  // 80 bits -> 16 base32 characters, five bits at a time.
-  let bits = 0n
-  for (const b of bytes) bits = (bits << 8n) | BigInt(b)
+export function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 characters, five bits at a time, most significant first. Plain
+  // numbers, not a BigInt: this runs for every event, delivery and attempt.
   let out = ''
-  for (let i = 0; i < 16; i++) {
-    out = ALPHABET[Number(bits & 31n)] + out
-    bits >>= 5n
+  let buffer = 0
+  let buffered = 0
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xfff
+    buffered += 8
+    while (buffered >= 5) {
+      buffered -= 5
+      out += ALPHABET[(buffer >> buffered) & 31]
+    }
   }
   return out
 }
