@@ -89,6 +89,40 @@ describe('HttpSender', () => {
     expect(sender.pendingDeadlines).toBe(0)
   })
 
+  it('times out an attempt that is still waiting for a free connection', async () => {
+    const target = await serve(() => {
+      // Never answers: the only connection stays busy.
+    })
+    sender = new HttpSender({ timeoutMs: 300, guard, connectionsPerOrigin: 1 })
+    const first = sender.send(target, headers, body)
+    const started = performance.now()
+    const queued = await sender.send(target, headers, body)
+    expect(queued.error).toBe('timeout')
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect((await first).error).toBe('timeout')
+    expect(sender.pendingDeadlines).toBe(0)
+  })
+
+  it('keeps the status and Retry-After of a refusal, and does not follow a redirect', async () => {
+    const target = await serve((request, response) => {
+      if (request.headers['x-case'] === 'busy')
+        return void response.writeHead(503, { 'retry-after': '7' }).end('later')
+      response.writeHead(302, { location: '/elsewhere' }).end()
+    })
+    sender = new HttpSender({ timeoutMs: 1_000, guard })
+    expect(await sender.send(target, { ...headers, 'x-case': 'busy' }, body)).toMatchObject({
+      statusCode: 503,
+      error: 'HTTP 503',
+      responseBody: 'later',
+      result: { kind: 'response', statusCode: 503, retryAfter: '7' },
+    })
+    expect(await sender.send(target, headers, body)).toMatchObject({
+      statusCode: 302,
+      error: 'HTTP 302 (redirects are not followed)',
+      responseBody: null,
+    })
+  })
+
   it('refuses a plain-http endpoint when https is required, and a loopback one under the strict policy', async () => {
     const target = await serve((_request, response) => response.writeHead(204).end())
     sender = new HttpSender({ timeoutMs: 1_000, guard: new AddressGuard({ ...STRICT, requireHttps: true }) })

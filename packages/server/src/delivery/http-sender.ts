@@ -2,11 +2,11 @@ import { Agent, errors as undiciErrors } from 'undici'
 import type { AttemptResult } from '../core/delivery-outcome.js'
 import type { HttpDestination } from '../core/destination-url.js'
 import { failed as failure, type SendResult } from './destinations/outbound.js'
+import { HttpAttempt, type HttpOutcome } from './http-attempt.js'
 import { type AddressGuard, ForbiddenAddressError } from './network-guard.js'
 import { DeadlineExceededError, RequestDeadlines } from './request-deadlines.js'
 
-/** Response bodies are kept for debugging, capped: a receiver could answer with gigabytes. */
-export const RESPONSE_BODY_LIMIT_BYTES = 4096
+export { RESPONSE_BODY_LIMIT_BYTES } from './http-attempt.js'
 
 export interface SenderOptions {
   timeoutMs: number
@@ -18,11 +18,12 @@ export interface SenderOptions {
 /**
  * Sends one signed POST and reports what happened. Never throws: every failure (refused,
  * timed out, blocked by the network guard) becomes an attempt result with a readable error.
- * Redirects are never followed (undici's `request` does not follow them), so a 3xx is just a
+ * Redirects are never followed (undici's dispatch does not follow them), so a 3xx is just a
  * failed attempt.
  *
- * The whole attempt (connect, headers, body) is capped by the timeout; undici's own header and
- * body timeouts alone would let a receiver that trickles its answer hold an attempt for hours.
+ * The whole attempt (waiting for a connection, connect, headers, body) is capped by the
+ * timeout; undici's own header and body timeouts alone would let a receiver that trickles its
+ * answer hold an attempt for hours.
  */
 export class HttpSender {
   private readonly agent: Agent
@@ -39,48 +40,53 @@ export class HttpSender {
 
   async send(target: HttpDestination, headers: Record<string, string>, body: string): Promise<SendResult> {
     const started = performance.now()
-    const elapsed = () => Math.round(performance.now() - started)
     if (this.options.guard.requireHttps && !target.tls) {
-      return failure('https_required: the endpoint URL is not https', elapsed())
+      return failure('https_required: the endpoint URL is not https', elapsedSince(started))
     }
-    const deadline = this.deadlines.start()
-    try {
-      this.options.guard.checkUrlHost(target.hostname)
-      // The agent's own request() with the parts parsed at create time: the top-level
-      // `request(url)` parses the URL again on every call.
-      const response = await this.agent.request({
-        origin: target.origin,
-        path: target.path,
-        method: 'POST',
-        headers,
-        body,
-        signal: deadline,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      })
-      const responseBody = await readCapped(response.body)
-      const retryAfter = response.headers['retry-after']
-      const result: AttemptResult = { kind: 'response', statusCode: response.statusCode }
-      if (typeof retryAfter === 'string') result.retryAfter = retryAfter
-      const ok = response.statusCode >= 200 && response.statusCode < 300
-      return {
-        result,
-        statusCode: response.statusCode,
-        durationMs: elapsed(),
-        error: ok ? null : describeStatus(response.statusCode),
-        responseBody,
+    const outcome = await new Promise<HttpOutcome>((resolve) => {
+      let attempt: HttpAttempt | null = null
+      try {
+        this.options.guard.checkUrlHost(target.hostname)
+        attempt = new HttpAttempt(this.deadlines, resolve)
+        // The URL's parts come parsed from the endpoint (core/destination-url.ts).
+        this.agent.dispatch(
+          {
+            origin: target.origin,
+            path: target.path,
+            method: 'POST',
+            headers,
+            body,
+            headersTimeout: this.options.timeoutMs,
+            bodyTimeout: this.options.timeoutMs,
+          },
+          attempt,
+        )
+      } catch (error) {
+        if (attempt) attempt.onResponseError(undefined, error as Error)
+        else resolve({ kind: 'error', error })
       }
-    } catch (error) {
-      const message = describeError(error)
+    })
+    const durationMs = elapsedSince(started)
+    if (outcome.kind === 'error') {
+      const message = describeError(outcome.error)
       return {
         result: { kind: 'error', error: message },
         statusCode: null,
-        durationMs: elapsed(),
+        durationMs,
         error: message,
         responseBody: null,
       }
-    } finally {
-      this.deadlines.finish(deadline)
+    }
+    const { statusCode, retryAfter } = outcome
+    const result: AttemptResult = { kind: 'response', statusCode }
+    if (retryAfter !== undefined) result.retryAfter = retryAfter
+    const ok = statusCode >= 200 && statusCode < 300
+    return {
+      result,
+      statusCode,
+      durationMs,
+      error: ok ? null : describeStatus(statusCode),
+      responseBody: outcome.body,
     }
   }
 
@@ -95,21 +101,8 @@ export class HttpSender {
   }
 }
 
-async function readCapped(
-  body: AsyncIterable<Uint8Array> & { dump(opts?: { limit: number }): Promise<void> },
-) {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    chunks.push(Buffer.from(chunk))
-    size += chunk.byteLength
-    if (size >= RESPONSE_BODY_LIMIT_BYTES) break
-  }
-  // Breaking out of the loop destroys the stream; a short body was read whole already.
-  let text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8')
-  // A character cut in half decodes to U+FFFD (3 bytes), which could push the text past the cap.
-  while (Buffer.byteLength(text) > RESPONSE_BODY_LIMIT_BYTES) text = text.slice(0, -1)
-  return text === '' ? null : text
+function elapsedSince(started: number): number {
+  return Math.round(performance.now() - started)
 }
 
 function describeStatus(statusCode: number): string {

@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events'
-
-/** Why a request was aborted: it outlived the delivery timeout. */
+/** Why an attempt was cut short: it outlived the delivery timeout. */
 export class DeadlineExceededError extends Error {
   readonly code = 'deadline_exceeded'
   constructor() {
@@ -8,47 +6,43 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-/**
- * The abort signal of one request. undici accepts an EventEmitter as `signal`, and takes the
- * abort reason from `reason`.
- */
-export class Deadline extends EventEmitter {
-  reason: DeadlineExceededError | undefined = undefined
-  aborted = false
-  constructor(readonly atMs: number) {
-    super()
-  }
+/** Something that must end by `expiresAtMs` (performance.now() clock). */
+export interface Expiring {
+  readonly expiresAtMs: number
+  expire(): void
 }
 
 /**
  * Caps the total time of every request a sender makes, with one timer for all of them.
  *
- * `AbortSignal.timeout()` per request costs a timer and an EventTarget each, about 30 µs of CPU
- * per delivery in a drain benchmark (a third of what undici itself costs). Here every request
- * gets the same timeout, so deadlines expire in the order the requests started: they wait in a
- * Set (which iterates in insertion order), and a single timer, armed for the oldest one, aborts
- * everything overdue when it fires.
+ * A timer per request (`AbortSignal.timeout()` and an EventTarget each) cost about 30 µs of CPU
+ * per delivery in a drain benchmark, as much as undici's own work. Here every request gets the
+ * same timeout, so deadlines expire in the order the requests started: they wait in a Set
+ * (which iterates in insertion order), and one timer, armed for the oldest, expires everything
+ * overdue when it fires.
  */
 export class RequestDeadlines {
-  private readonly pending = new Set<Deadline>()
+  private readonly pending = new Set<Expiring>()
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(readonly timeoutMs: number) {}
 
-  /** A deadline `timeoutMs` from now; pass it as the request's signal, then `finish` it. */
-  start(): Deadline {
-    const deadline = new Deadline(performance.now() + this.timeoutMs)
-    this.pending.add(deadline)
-    if (this.timer === null) this.arm(this.timeoutMs)
-    return deadline
+  /** The deadline of a request that starts now. */
+  fromNow(): number {
+    return performance.now() + this.timeoutMs
+  }
+
+  add(entry: Expiring): void {
+    this.pending.add(entry)
+    if (this.timer === null) this.arm(entry.expiresAtMs - performance.now())
   }
 
   /** The request ended (in any way): its deadline no longer matters. */
-  finish(deadline: Deadline): void {
-    this.pending.delete(deadline)
+  remove(entry: Expiring): void {
+    this.pending.delete(entry)
   }
 
-  /** Deadlines not yet finished or expired (for tests). */
+  /** Requests whose deadline is still running (for tests: none once all have ended). */
   get size(): number {
     return this.pending.size
   }
@@ -59,23 +53,21 @@ export class RequestDeadlines {
   }
 
   private arm(delayMs: number): void {
-    // +1: timers may fire a fraction of a millisecond early by performance.now()'s clock.
-    this.timer = setTimeout(() => this.expire(), Math.max(0, delayMs) + 1)
+    // +1: a timer may fire a fraction of a millisecond early by performance.now()'s clock.
+    this.timer = setTimeout(() => this.fire(), Math.max(0, delayMs) + 1)
     this.timer.unref()
   }
 
-  private expire(): void {
+  private fire(): void {
     this.timer = null
     const now = performance.now()
-    for (const deadline of this.pending) {
-      if (deadline.atMs > now) {
-        this.arm(deadline.atMs - now)
+    for (const entry of this.pending) {
+      if (entry.expiresAtMs > now) {
+        this.arm(entry.expiresAtMs - now)
         return
       }
-      this.pending.delete(deadline)
-      deadline.aborted = true
-      deadline.reason = new DeadlineExceededError()
-      deadline.emit('abort')
+      this.pending.delete(entry)
+      entry.expire()
     }
   }
 }
