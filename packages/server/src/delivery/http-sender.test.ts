@@ -123,6 +123,22 @@ describe('HttpSender', () => {
     })
   })
 
+  it('closes within the timeout while an attempt is still being answered', async () => {
+    const target = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '1000' })
+      const timer = setInterval(() => response.write('x'), 50)
+      response.on('close', () => clearInterval(timer))
+    })
+    sender = new HttpSender({ timeoutMs: 300, guard })
+    const attempt = sender.send(target, headers, body)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = performance.now()
+    await sender.close()
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect((await attempt).error).toBe('timeout')
+    sender = null
+  })
+
   it('refuses a plain-http endpoint when https is required, and a loopback one under the strict policy', async () => {
     const target = await serve((_request, response) => response.writeHead(204).end())
     sender = new HttpSender({ timeoutMs: 1_000, guard: new AddressGuard({ ...STRICT, requireHttps: true }) })

@@ -96,8 +96,10 @@ export class HttpSender {
   }
 
   async close(): Promise<void> {
-    this.deadlines.close()
+    // undici's close waits for the requests in flight; their deadlines keep running meanwhile,
+    // so closing takes at most one timeout even if a receiver trickles its answer.
     await this.agent.close()
+    this.deadlines.close()
   }
 }
 
