@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HelperProcess } from './child.js'
+import { CpuMeter, postgresPids } from './cpu.js'
 import type { BenchGateway, GatewayOptions } from './gateway.js'
 import type { Row } from './report.js'
 
@@ -91,10 +92,16 @@ export function copySqlite(fromUrl: string, toUrl: string): void {
 }
 
 /** Samples a process's RSS while `run` runs; returns the run's result and the largest sample. */
-export async function withRssSampling<T>(
+/**
+ * Runs `run` while watching the gateways: their peak RSS (sampled every 200 ms) and the CPU
+ * they used meanwhile (percent of one core, all of them together), and with `postgres` also the
+ * CPU of this machine's PostgreSQL processes.
+ */
+export async function withProcessSampling<T>(
   gateways: BenchGateway[],
   run: () => Promise<T>,
-): Promise<{ result: T; maxRssBytes: number }> {
+  options: { postgres?: boolean } = {},
+): Promise<{ result: T; maxRssBytes: number; cpuPct: number; postgresCpuPct: number | null }> {
   let maxRssBytes = 0
   const sample = () => {
     for (const gateway of gateways) {
@@ -102,12 +109,16 @@ export async function withRssSampling<T>(
       if (Number.isFinite(rss)) maxRssBytes = Math.max(maxRssBytes, rss)
     }
   }
+  const cpu = new CpuMeter(() => gateways.map((gateway) => gateway.pid))
+  const postgres = options.postgres ? new CpuMeter(postgresPids) : null
   sample()
+  cpu.start()
+  postgres?.start()
   const timer = setInterval(sample, 200)
   try {
     const result = await run()
     sample()
-    return { result, maxRssBytes }
+    return { result, maxRssBytes, cpuPct: cpu.stop(), postgresCpuPct: postgres ? postgres.stop() : null }
   } finally {
     clearInterval(timer)
   }

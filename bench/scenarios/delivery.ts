@@ -6,7 +6,7 @@ import {
   DELIVERY_CONNECTIONS,
   freshSqliteUrl,
   MB,
-  withRssSampling,
+  withProcessSampling,
 } from '../lib/context.js'
 import { BENCH_API_KEY, type BenchGateway } from '../lib/gateway.js'
 import { RowBuilder, skippedRow } from '../lib/report.js'
@@ -84,7 +84,7 @@ export async function deliveryScenario(context: BenchContext): Promise<void> {
       system: name,
       primary: 'rate',
       unit: 'deliveries/s',
-      units: { rssMaxMB: 'MB' },
+      units: { rssMaxMB: 'MB', cpuPct: '%' },
       ...(note ? { note } : {}),
     })
   const ceiling = system('delivery.undici', 'bare undici loop, same signed bodies (ceiling)')
@@ -120,8 +120,10 @@ export async function deliveryScenario(context: BenchContext): Promise<void> {
       copySqlite(seededUrl, databaseUrl)
       await context.sink.call('reset')
       const gateway = await context.startGateway({ databaseUrl })
-      const { result, maxRssBytes } = await withRssSampling([gateway], () => awaitSink(context, count))
-      hookline.add({ rate: sinkRate(result), rssMaxMB: maxRssBytes / MB })
+      const { result, maxRssBytes, cpuPct } = await withProcessSampling([gateway], () =>
+        awaitSink(context, count),
+      )
+      hookline.add({ rate: sinkRate(result), rssMaxMB: maxRssBytes / MB, cpuPct })
       await gateway.stop()
 
       if (worker) {

@@ -1,5 +1,5 @@
 import { BENCH_SECRET } from '../lib/bodies.js'
-import { type BenchContext, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import { type BenchContext, freshSqliteUrl, MB, withProcessSampling } from '../lib/context.js'
 import { BENCH_API_KEY, type BenchGateway } from '../lib/gateway.js'
 import { RowBuilder } from '../lib/report.js'
 import type { OpenLoopResult } from '../processes/load-generator.js'
@@ -45,7 +45,7 @@ export async function fanOutScenario(context: BenchContext): Promise<void> {
     for (let run = -1; run < context.sizes.runs; run++) {
       context.log(`fan-out run ${run + 2}/${context.sizes.runs + 1}${run < 0 ? ' (warm-up)' : ''}`)
       await context.sink.call('reset')
-      const { result, maxRssBytes } = await withRssSampling([gateway], async () => {
+      const { result, maxRssBytes } = await withProcessSampling([gateway], async () => {
         const sent = await context.loadGenerator.call<OpenLoopResult>('open', {
           url: gateway.url,
           path: '/v1/events',

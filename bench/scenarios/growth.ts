@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { eventBody } from '../lib/bodies.js'
-import { type BenchContext, copySqlite, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import { type BenchContext, copySqlite, freshSqliteUrl, MB, withProcessSampling } from '../lib/context.js'
 import type { BenchGateway } from '../lib/gateway.js'
 import { RowBuilder, skippedRow } from '../lib/report.js'
 import { sleep } from '../lib/stats.js'
@@ -135,7 +135,7 @@ export async function growthScenario(context: BenchContext): Promise<void> {
       for (const [i, { backlog, pending, row }] of measured.entries()) {
         context.log(`growth ${backlog.toLocaleString('en-US')}: run ${run + 1}/${context.sizes.runs}`)
         const gateway = gateways[i] as BenchGateway
-        const { result, maxRssBytes } = await withRssSampling([gateway], () =>
+        const { result, maxRssBytes } = await withProcessSampling([gateway], () =>
           publishLoop(context, gateway.url, '/v1/events', sequence),
         )
         sequence = result.lastSequence + 1

@@ -1,5 +1,5 @@
 import { BENCH_STRIPE_SECRET } from '../lib/bodies.js'
-import { type BenchContext, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import { type BenchContext, freshSqliteUrl, MB, withProcessSampling } from '../lib/context.js'
 import { BENCH_API_KEY, commitFigures } from '../lib/gateway.js'
 import { RowBuilder } from '../lib/report.js'
 import { percentiles } from '../lib/stats.js'
@@ -103,7 +103,7 @@ export async function endToEndScenario(context: BenchContext): Promise<void> {
       await context.sink.call('waitQuiet', { quietMs: 300, timeoutMs: 10_000 })
       await context.sink.call('reset', { record: true })
       const before = await gateway.commitCounters()
-      const { result, maxRssBytes } = await withRssSampling([gateway], async () => {
+      const { result, maxRssBytes } = await withProcessSampling([gateway], async () => {
         const sent = await openLoop(context, {
           ...warm,
           body: { kind: 'publish', type: 'bench.e2e' },
@@ -192,7 +192,7 @@ export async function inboundScenario(context: BenchContext): Promise<void> {
     for (let run = 0; run < context.sizes.runs; run++) {
       context.log(`inbound run ${run + 1}/${context.sizes.runs}`)
       const before = await gateway.commitCounters()
-      const { result, maxRssBytes } = await withRssSampling([gateway], () =>
+      const { result, maxRssBytes } = await withProcessSampling([gateway], () =>
         openLoop(context, {
           ...base,
           body: { kind: 'stripe', runTag: `run${run}x` },

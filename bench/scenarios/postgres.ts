@@ -6,7 +6,7 @@ import {
   DELIVERY_CONCURRENCY,
   DELIVERY_CONNECTIONS,
   MB,
-  withRssSampling,
+  withProcessSampling,
 } from '../lib/context.js'
 import { type BenchGateway, type CommitCounters, commitFigures } from '../lib/gateway.js'
 import { type Row, RowBuilder, skippedRow } from '../lib/report.js'
@@ -159,7 +159,7 @@ async function publishFigures(
   const ceiling = new RowBuilder({ ...(ROWS[0] as Row), units: { p99: 'ms' } })
   const hookline = new RowBuilder({
     ...(ROWS[1] as Row),
-    units: { p99: 'ms', rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes' },
+    units: { p99: 'ms', rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes', cpuPct: '%', postgresCpuPct: '%' },
     note: `role api, ${context.sizes.publishConnections / 2} connections to each process`,
   })
   const { name, url } = await databases.create('publish')
@@ -178,12 +178,15 @@ async function publishFigures(
       ceiling.add({ rate: n.ratePerSecond, p99: n.latencyMs.p99 })
       const connections = Math.max(1, context.sizes.publishConnections / 2)
       const before = await Promise.all(gateways.map((g) => g.commitCounters()))
-      const { result, maxRssBytes } = await withRssSampling(gateways, () =>
-        Promise.all(
-          gateways.map((g, i) =>
-            publishLoop(context, g.url, '/v1/events', sequence + i * 10_000_000, connections),
+      const { result, maxRssBytes, cpuPct, postgresCpuPct } = await withProcessSampling(
+        gateways,
+        () =>
+          Promise.all(
+            gateways.map((g, i) =>
+              publishLoop(context, g.url, '/v1/events', sequence + i * 10_000_000, connections),
+            ),
           ),
-        ),
+        { postgres: true },
       )
       const after = await Promise.all(gateways.map((g) => g.commitCounters()))
       // Both processes' commits together (PostgreSQL commits do not block the event loop).
@@ -201,6 +204,8 @@ async function publishFigures(
         rssMaxMB: maxRssBytes / MB,
         commitMs,
         batch,
+        cpuPct,
+        postgresCpuPct: postgresCpuPct ?? 0,
       })
     }
     // The publish runs' deliveries were only written, never meant to be sent: they go with
@@ -225,7 +230,7 @@ async function deliveryFigures(
   const ceiling = new RowBuilder(ROWS[2] as Row)
   const hookline = new RowBuilder({
     ...(ROWS[3] as Row),
-    units: { rssMaxMB: 'MB' },
+    units: { rssMaxMB: 'MB', cpuPct: '%', postgresCpuPct: '%' },
     note: `${count} queued deliveries`,
   })
   for (let run = 0; run < context.sizes.runs; run++) {
@@ -246,8 +251,17 @@ async function deliveryFigures(
     await context.sink.call('reset')
     const workers = await Promise.all([start(url, 'worker'), start(url, 'worker')])
     try {
-      const { result, maxRssBytes } = await withRssSampling(workers, () => awaitSink(context, count))
-      hookline.add({ rate: sinkRate(result), rssMaxMB: maxRssBytes / MB })
+      const { result, maxRssBytes, cpuPct, postgresCpuPct } = await withProcessSampling(
+        workers,
+        () => awaitSink(context, count),
+        { postgres: true },
+      )
+      hookline.add({
+        rate: sinkRate(result),
+        rssMaxMB: maxRssBytes / MB,
+        cpuPct,
+        postgresCpuPct: postgresCpuPct ?? 0,
+      })
     } finally {
       await Promise.all(workers.map((g) => g.stop()))
     }

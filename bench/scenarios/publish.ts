@@ -1,6 +1,6 @@
 import { BENCH_SECRET } from '../lib/bodies.js'
 import { HelperProcess } from '../lib/child.js'
-import { type BenchContext, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import { type BenchContext, freshSqliteUrl, MB, withProcessSampling } from '../lib/context.js'
 import { BENCH_API_KEY, type BenchGateway, commitFigures } from '../lib/gateway.js'
 import { RowBuilder, skippedRow } from '../lib/report.js'
 import type { ClosedLoopArgs, ClosedLoopResult } from '../processes/load-generator.js'
@@ -75,7 +75,15 @@ export async function publishScenario(context: BenchContext): Promise<void> {
       system: name,
       primary: 'rate',
       unit: 'req/s',
-      units: { p50: 'ms', p99: 'ms', rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes', inCommitPct: '%' },
+      units: {
+        p50: 'ms',
+        p99: 'ms',
+        rssMaxMB: 'MB',
+        cpuPct: '%',
+        commitMs: 'ms',
+        batch: 'writes',
+        inCommitPct: '%',
+      },
       ...(note ? { note } : {}),
     })
   const ceiling = system('publish.noop', 'no-op HTTP server (ceiling)')
@@ -94,7 +102,11 @@ export async function publishScenario(context: BenchContext): Promise<void> {
       ceiling.add({ rate: n.ratePerSecond, p50: n.latencyMs.p50, p99: n.latencyMs.p99 })
 
       const before = await gateway.commitCounters()
-      const { result: h, maxRssBytes } = await withRssSampling([gateway], () =>
+      const {
+        result: h,
+        maxRssBytes,
+        cpuPct,
+      } = await withProcessSampling([gateway], () =>
         publishLoop(context, gateway.url, '/v1/events', sequence),
       )
       sequence = h.lastSequence + 1
@@ -103,6 +115,7 @@ export async function publishScenario(context: BenchContext): Promise<void> {
         p50: h.latencyMs.p50,
         p99: h.latencyMs.p99,
         rssMaxMB: maxRssBytes / MB,
+        cpuPct,
         ...commitFigures(before, await gateway.commitCounters()),
       })
 

@@ -1,5 +1,5 @@
 import { HelperProcess } from '../lib/child.js'
-import { type BenchContext, freshSqliteUrl, MB, withRssSampling } from '../lib/context.js'
+import { type BenchContext, freshSqliteUrl, MB, withProcessSampling } from '../lib/context.js'
 import { BENCH_API_KEY, type BenchGateway, commitFigures } from '../lib/gateway.js'
 import { RowBuilder } from '../lib/report.js'
 import { nowMs, percentiles, sleep } from '../lib/stats.js'
@@ -102,7 +102,7 @@ export async function streamScenario(context: BenchContext): Promise<void> {
       context.log(`stream run ${run + 1}/${context.sizes.runs}`)
       await reader.call('reset', { record: true })
       const before = await gateway.commitCounters()
-      const { result, maxRssBytes } = await withRssSampling([gateway], async () => {
+      const { result, maxRssBytes } = await withProcessSampling([gateway], async () => {
         const sent = await openLoop(context, publish(sequence, durationMs))
         await reader.call('waitFor', { count: sent.sent, timeoutMs: 20_000 }, 30_000)
         return sent
