@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type HttpDestination, parseDestination } from '../core/destination-url.js'
@@ -51,11 +51,7 @@ describe('HttpSender', () => {
 
   it('ends an attempt whose receiver trickles its answer at the timeout, not at the last byte', async () => {
     // Each byte comes well inside undici's body timeout, so only the overall deadline stops it.
-    const target = await serve((_request, response) => {
-      response.writeHead(200, { 'content-length': '1000' })
-      const timer = setInterval(() => response.write('x'), 50)
-      response.on('close', () => clearInterval(timer))
-    })
+    const target = await serve(trickle)
     sender = new HttpSender({ timeoutMs: 400, guard })
     const started = performance.now()
     const result = await sender.send(target, headers, body)
@@ -124,11 +120,7 @@ describe('HttpSender', () => {
   })
 
   it('closes within the timeout while an attempt is still being answered', async () => {
-    const target = await serve((_request, response) => {
-      response.writeHead(200, { 'content-length': '1000' })
-      const timer = setInterval(() => response.write('x'), 50)
-      response.on('close', () => clearInterval(timer))
-    })
+    const target = await serve(trickle)
     sender = new HttpSender({ timeoutMs: 300, guard })
     const attempt = sender.send(target, headers, body)
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -151,3 +143,10 @@ describe('HttpSender', () => {
 })
 
 const STRICT = { allowPrivateNetworks: false, allowedNetworks: [], requireHttps: false }
+
+/** A receiver that sends its answer one byte every 50 ms: 1,000 bytes take 50 s. */
+function trickle(_request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, { 'content-length': '1000' })
+  const timer = setInterval(() => response.write('x'), 50)
+  response.on('close', () => clearInterval(timer))
+}
