@@ -17,6 +17,7 @@ import type {
 } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
 import { urlColumns } from '../endpoint-url.js'
+import { resealRow, SEALED_COLUMNS } from '../sealed-columns.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   ClaimedPoller,
@@ -435,37 +436,18 @@ export class PostgresStore extends PostgresQueue implements Store {
   resealSecrets(reseal: (sealed: string) => string): Promise<number> {
     return this.batcher.write(async (tx) => {
       let count = 0
-      for (const { id, secrets, url_sealed } of await tx.query<{
-        id: string
-        secrets: string
-        url_sealed: string | null
-      }>('SELECT id, secrets, url_sealed FROM endpoints FOR UPDATE')) {
-        const url = url_sealed === null ? null : reseal(url_sealed)
-        await tx.query('UPDATE endpoints SET secrets = $1, url_sealed = $2 WHERE id = $3', [
-          reseal(secrets),
-          url,
-          id,
-        ])
-        count += 1
-      }
-      for (const { id, verifier } of await tx.query<{ id: string; verifier: string }>(
-        'SELECT id, verifier FROM sources FOR UPDATE',
-      )) {
-        await tx.query('UPDATE sources SET verifier = $1 WHERE id = $2', [reseal(verifier), id])
-        count += 1
-      }
-      for (const { id, headers, url_sealed } of await tx.query<{
-        id: string
-        headers: string
-        url_sealed: string | null
-      }>('SELECT id, headers, url_sealed FROM pollers FOR UPDATE')) {
-        const url = url_sealed === null ? null : reseal(url_sealed)
-        await tx.query('UPDATE pollers SET headers = $1, url_sealed = $2 WHERE id = $3', [
-          reseal(headers),
-          url,
-          id,
-        ])
-        count += 1
+      for (const { table, columns } of SEALED_COLUMNS) {
+        const assignments = columns.map((column, i) => `${column} = $${i + 1}`).join(', ')
+        const rows = await tx.query<Record<string, string | null> & { id: string }>(
+          `SELECT id, ${columns.join(', ')} FROM ${table} FOR UPDATE`,
+        )
+        for (const row of rows) {
+          await tx.query(`UPDATE ${table} SET ${assignments} WHERE id = $${columns.length + 1}`, [
+            ...resealRow(row, columns, reseal),
+            row.id,
+          ])
+          count += 1
+        }
       }
       return count
     })

@@ -31,6 +31,7 @@ import {
   toEvent,
   toEventType,
 } from '../rows.js'
+import { resealRow, SEALED_COLUMNS } from '../sealed-columns.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
   ClaimedPoller,
@@ -576,32 +577,18 @@ export class SqliteStore extends SqliteQueue implements Store {
   resealSecrets(reseal: (sealed: string) => string): Promise<number> {
     return this.write(() => {
       let count = 0
-      const endpoints = this.sql('SELECT id, secrets, url_sealed FROM endpoints').all() as EndpointRow[]
-      for (const { id, secrets, url_sealed } of endpoints) {
-        const url = url_sealed === null ? null : reseal(url_sealed)
-        this.sql('UPDATE endpoints SET secrets = ?, url_sealed = ? WHERE id = ?').run(
-          reseal(secrets),
-          url,
-          id,
+      for (const { table, columns } of SEALED_COLUMNS) {
+        const update = this.sql(
+          `UPDATE ${table} SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`,
         )
-        count += 1
-      }
-      for (const { id, verifier } of this.sql('SELECT id, verifier FROM sources').all() as {
-        id: string
-        verifier: string
-      }[]) {
-        this.sql('UPDATE sources SET verifier = ? WHERE id = ?').run(reseal(verifier), id)
-        count += 1
-      }
-      const pollers = this.sql('SELECT id, headers, url_sealed FROM pollers').all() as {
-        id: string
-        headers: string
-        url_sealed: string | null
-      }[]
-      for (const { id, headers, url_sealed } of pollers) {
-        const url = url_sealed === null ? null : reseal(url_sealed)
-        this.sql('UPDATE pollers SET headers = ?, url_sealed = ? WHERE id = ?').run(reseal(headers), url, id)
-        count += 1
+        const rows = this.sql(`SELECT id, ${columns.join(', ')} FROM ${table}`).all() as (Record<
+          string,
+          string | null
+        > & { id: string })[]
+        for (const row of rows) {
+          update.run(...resealRow(row, columns, reseal), row.id)
+          count += 1
+        }
       }
       return count
     })
