@@ -6,7 +6,7 @@ import {
 } from '../../core/operational-events.js'
 import type { AttemptReport } from '../store.js'
 import type { BatchTx } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-queue.js'
+import type { NewEventRow } from './postgres-event-insert.js'
 
 export interface AttemptsContext {
   insertEvents(tx: BatchTx, rows: NewEventRow[]): Promise<unknown>

@@ -8,7 +8,7 @@ import type { SecretCipher } from '../secret-cipher.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
 import type { BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-queue.js'
+import type { NewEventRow } from './postgres-event-insert.js'
 
 export interface PollersContext {
   db: PgDatabase

@@ -1,11 +1,11 @@
 import type { HooklineEvent } from '../../core/types.js'
 import type { PublishRequest, PublishResult } from '../store.js'
-import type { BatchTx } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-queue.js'
+import type { Queryable } from './pg-database.js'
+import type { NewEventRow } from './postgres-event-insert.js'
 import { EVENT_COLUMNS, type EventRow, toEvent } from './postgres-rows.js'
 
-export interface PublishContext {
-  insertEvents(tx: BatchTx, rows: NewEventRow[]): Promise<(HooklineEvent | null)[]>
+export interface PublishContext<T extends Queryable> {
+  insertEvents(tx: T, rows: NewEventRow[]): Promise<(HooklineEvent | null)[]>
 }
 
 /**
@@ -13,9 +13,9 @@ export interface PublishContext {
  * SQLite does (the key first, then the id; an earlier request of the same batch counts like a
  * stored event), and the unique indexes settle races with other processes.
  */
-export async function publishEvents(
-  ctx: PublishContext,
-  tx: BatchTx,
+export async function publishEvents<T extends Queryable>(
+  ctx: PublishContext<T>,
+  tx: T,
   requests: PublishRequest[],
 ): Promise<PublishResult[]> {
   const keys = requests.flatMap((r) => (r.idempotencyKey === undefined ? [] : [r.idempotencyKey]))
@@ -74,7 +74,9 @@ export async function publishEvents(
       const event =
         (request.idempotencyKey === undefined ? undefined : again.byKey.get(request.idempotencyKey)) ??
         (request.id === undefined ? undefined : again.byId.get(request.id))
-      // Rolled back and retried by the batcher: by then the other transaction is visible.
+      // In a transaction, rolled back and retried by the batcher: by then the other transaction
+      // is visible. Without one (the batcher's own commit) the insert waited for the other
+      // transaction, so this is only possible if its event was deleted since; the batch fails.
       if (event === undefined) throw Object.assign(new Error('publish lost a race'), { code: '40001' })
       winners.set(i, event)
     }
@@ -87,7 +89,7 @@ export async function publishEvents(
   })
 }
 
-async function findExisting(tx: BatchTx, keys: string[], ids: string[]) {
+async function findExisting(tx: Queryable, keys: string[], ids: string[]) {
   const byKey = new Map<string, HooklineEvent>()
   const byId = new Map<string, HooklineEvent>()
   if (keys.length === 0 && ids.length === 0) return { byKey, byId }

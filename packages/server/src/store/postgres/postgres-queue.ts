@@ -1,5 +1,3 @@
-import { matchesEventTypes } from '../../core/event-filter.js'
-import { newId } from '../../core/ids.js'
 import { type DisabledEndpointData, OPERATIONAL_EVENT_TYPES } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
@@ -7,25 +5,25 @@ import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
 import { CHANNELS } from './pg-notifier.js'
-import { type BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
+import {
+  type BatchTx,
+  NeedsTransaction,
+  type OwnCommitTx,
+  PgWriteBatcher,
+  type WriteGroup,
+} from './pg-write-batcher.js'
 import { recordAttempts } from './postgres-attempts.js'
+import {
+  eventColumns,
+  insertedEvents,
+  MAX_FAN_OUT_PLANS,
+  type NewEventRow,
+  PUBLISH_SQL,
+  planDeliveries,
+  prepareEvents,
+} from './postgres-event-insert.js'
+import { FanOutCache, type FanOutTarget } from './postgres-fan-out.js'
 import { publishEvents } from './postgres-publish.js'
-
-/** An event to insert; `source` and `headers` only for events that came in through a source. */
-export interface NewEventRow {
-  type: string
-  data: unknown
-  nowMs: number
-  id?: string | undefined
-  idempotencyKey?: string | undefined
-  source?: string | undefined
-  headers?: Record<string, string> | undefined
-}
-
-interface FanOutTarget {
-  id: string
-  eventTypes: string[] | null
-}
 
 const FAN_OUT = 'fan-out-targets'
 
@@ -74,9 +72,8 @@ ORDER BY c.due_at`
  * management operations on top.
  */
 export abstract class PostgresQueue {
-  /** Decrypted secrets by sealed value, so a busy endpoint is not decrypted on every claim. */
-  /** Parsed event type filters by their JSON text: the targets are read once per transaction. */
-  private readonly filterCache = new Map<string, string[]>()
+  /** The enabled endpoints as this process last read them, for publishes without a transaction. */
+  private readonly fanOut = new FanOutCache()
 
   protected readonly batcher: PgWriteBatcher
   private readonly claims: EndpointSecretsOpener
@@ -102,29 +99,12 @@ export abstract class PostgresQueue {
    * is seen by every publish that starts after it was created.
    */
   protected fanOutTargets(tx: BatchTx): Promise<FanOutTarget[]> {
-    return tx.memo(FAN_OUT, async () => {
-      const rows = await tx.query<{ id: string; event_types: string | null }>(
-        'SELECT id, event_types FROM endpoints WHERE NOT disabled',
-        [],
-        'fan_out_targets',
-      )
-      return rows.map((row) => ({ id: row.id, eventTypes: this.parseFilter(row.event_types) }))
-    })
+    return tx.memo(FAN_OUT, async () => (await this.fanOut.load(tx)).targets)
   }
 
   protected endpointsChanged(tx: BatchTx): void {
     tx.forget(FAN_OUT)
-  }
-
-  private parseFilter(text: string | null): string[] | null {
-    if (text === null) return null
-    let parsed = this.filterCache.get(text)
-    if (parsed === undefined) {
-      parsed = JSON.parse(text) as string[]
-      if (this.filterCache.size > 10_000) this.filterCache.clear()
-      this.filterCache.set(text, parsed)
-    }
-    return parsed
+    this.fanOut.forget()
   }
 
   /**
@@ -134,77 +114,89 @@ export abstract class PostgresQueue {
    * commit together: there is never an event nobody will deliver.
    */
   protected async insertEvents(tx: BatchTx, inputs: NewEventRow[]): Promise<(HooklineEvent | null)[]> {
-    const prepared = inputs.map((input) => {
-      const id = input.id ?? newId('evt', input.nowMs)
-      const event: HooklineEvent = {
-        id,
-        type: input.type,
-        timestamp: new Date(input.nowMs).toISOString(),
-        data: input.data,
-      }
-      return { input, event, body: JSON.stringify(event), rank: tx.eventCount++ }
-    })
+    const prepared = prepareEvents(inputs, () => tx.eventCount++)
     const inserted = await tx.query<{ seq: number; id: string }>(
       `INSERT INTO events (id, type, timestamp, body, idempotency_key, source, headers, tx_rank)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::integer[])
        ON CONFLICT DO NOTHING
        RETURNING seq, id`,
-      [
-        prepared.map((p) => p.event.id),
-        prepared.map((p) => p.input.type),
-        prepared.map((p) => p.input.nowMs),
-        prepared.map((p) => p.body),
-        prepared.map((p) => p.input.idempotencyKey ?? null),
-        prepared.map((p) => p.input.source ?? null),
-        prepared.map((p) => (p.input.headers === undefined ? null : JSON.stringify(p.input.headers))),
-        prepared.map((p) => p.rank),
-      ],
+      eventColumns(prepared),
       'insert_events',
     )
     const seqById = new Map(inserted.map((row) => [row.id, row.seq]))
-    const targets = await this.fanOutTargets(tx)
-    const deliveries = {
-      ids: [] as string[],
-      seqs: [] as number[],
-      eventIds: [] as string[],
-      endpoints: [] as string[],
-      at: [] as number[],
-    }
-    for (const { input, event } of prepared) {
-      const seq = seqById.get(event.id)
-      if (seq === undefined) continue
-      for (const target of targets) {
-        if (!matchesEventTypes(target.eventTypes, input.type)) continue
-        deliveries.ids.push(newId('dlv', input.nowMs))
-        deliveries.seqs.push(seq)
-        deliveries.eventIds.push(event.id)
-        deliveries.endpoints.push(target.id)
-        deliveries.at.push(input.nowMs)
-      }
-    }
+    const deliveries = planDeliveries(
+      prepared.filter(({ event }) => seqById.has(event.id)),
+      await this.fanOutTargets(tx),
+    )
     if (deliveries.ids.length > 0) {
       await tx.query(
         `INSERT INTO deliveries (id, event_seq, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
          SELECT id, event_seq, event_id, endpoint_id, 'pending', at, at, at
          FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])
            AS t (id, event_seq, event_id, endpoint_id, at)`,
-        [deliveries.ids, deliveries.seqs, deliveries.eventIds, deliveries.endpoints, deliveries.at],
+        [
+          deliveries.ids,
+          deliveries.eventIds.map((id) => seqById.get(id)),
+          deliveries.eventIds,
+          deliveries.endpoints,
+          deliveries.at,
+        ],
         'insert_deliveries',
       )
       tx.notify(CHANNELS.deliveries)
     }
-    return prepared.map(({ input, event }) => {
-      if (!seqById.has(event.id)) return null
-      return input.source === undefined
-        ? event
-        : { ...event, source: input.source, headers: input.headers ?? {} }
-    })
+    return insertedEvents(prepared, seqById)
+  }
+
+  /**
+   * The same as insertEvents in a single statement that commits by itself (PUBLISH_SQL), for a
+   * batch of nothing but publishes. Fan-out is planned with the targets this process read last;
+   * the statement inserts nothing if they changed since, and the plan is made again.
+   */
+  private async insertEventsCommitting(
+    tx: OwnCommitTx,
+    inputs: NewEventRow[],
+  ): Promise<(HooklineEvent | null)[]> {
+    let rank = 0
+    const prepared = prepareEvents(inputs, () => rank++)
+    const events = eventColumns(prepared)
+    for (let round = 0; round < MAX_FAN_OUT_PLANS; round++) {
+      const { fingerprint, targets } = this.fanOut.cached ?? (await this.fanOut.load(tx))
+      const deliveries = planDeliveries(prepared, targets)
+      const rows = await tx.commit<{ fingerprint: string; seq: number | null; id: string | null }>(
+        PUBLISH_SQL,
+        [
+          ...events,
+          fingerprint,
+          deliveries.ids,
+          deliveries.eventIds,
+          deliveries.endpoints,
+          deliveries.at,
+          CHANNELS.deliveries,
+          tx.notifyPayload,
+        ],
+        'publish_events',
+      )
+      if (rows[0]?.fingerprint !== fingerprint) {
+        // Endpoints changed since the plan: nothing was inserted.
+        this.fanOut.forget()
+        continue
+      }
+      const seqById = new Map<string, number>()
+      for (const row of rows) if (row.id !== null && row.seq !== null) seqById.set(row.id, row.seq)
+      return insertedEvents(prepared, seqById)
+    }
+    throw new NeedsTransaction('the endpoints kept changing while publishing')
   }
 
   /** Publishes of one batch, together (postgres-publish.ts). */
-  protected readonly publishMany = (tx: BatchTx, requests: PublishRequest[]): Promise<PublishResult[]> =>
-    publishEvents({ insertEvents: (t, rows) => this.insertEvents(t, rows) }, tx, requests)
+  protected readonly publishMany: WriteGroup<PublishRequest, PublishResult> = {
+    inTransaction: (tx, requests) =>
+      publishEvents({ insertEvents: (t, rows) => this.insertEvents(t, rows) }, tx, requests),
+    ownCommit: (tx, requests) =>
+      publishEvents({ insertEvents: (t, rows) => this.insertEventsCommitting(t, rows) }, tx, requests),
+  }
 
   protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {
     return this.claims.liveSecrets(sealed, nowMs)
@@ -254,15 +246,17 @@ export abstract class PostgresQueue {
   }
 
   /** Reports of one batch go into one statement (postgres-attempts.ts). */
-  private readonly recordMany = (tx: BatchTx, reports: AttemptReport[]): Promise<boolean[]> =>
-    recordAttempts(
-      {
-        insertEvents: (t, rows) => this.insertEvents(t, rows),
-        disableEndpoint: (t, id, reason, nowMs) => this.disableEndpoint(t, id, reason, nowMs),
-      },
-      tx,
-      reports,
-    )
+  private readonly recordMany: WriteGroup<AttemptReport, boolean> = {
+    inTransaction: (tx, reports) =>
+      recordAttempts(
+        {
+          insertEvents: (t, rows) => this.insertEvents(t, rows),
+          disableEndpoint: (t, id, reason, nowMs) => this.disableEndpoint(t, id, reason, nowMs),
+        },
+        tx,
+        reports,
+      ),
+  }
 
   recordAttempt(report: AttemptReport): Promise<boolean> {
     return this.batcher.writeGrouped(this.recordMany, report, DISPATCHER_BOOKKEEPING)

@@ -15,7 +15,7 @@ import type {
 } from '../store.js'
 import type { PgDatabase, Queryable } from './pg-database.js'
 import type { BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-queue.js'
+import type { NewEventRow } from './postgres-event-insert.js'
 import { EVENT_COLUMNS, type EventRow, toEvent } from './postgres-rows.js'
 
 /** How many rejections each source keeps: enough to see a pattern, small enough to never grow. */

@@ -8,7 +8,13 @@ import { runStoreContract } from '../store.contract.js'
 import { endpointInput, LEASE_MS } from '../store-fixtures.contract.js'
 import { PgDatabase } from './pg-database.js'
 import { migratePostgres, migrationFiles } from './pg-migrate.js'
-import { type BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
+import {
+  type BatchTx,
+  NeedsTransaction,
+  type OwnCommitTx,
+  PgWriteBatcher,
+  type WriteGroup,
+} from './pg-write-batcher.js'
 import { openPostgresStore, type PostgresStore } from './postgres-store.js'
 
 let schemas = 0
@@ -129,6 +135,32 @@ await describePostgres('postgres store', 'store', (database) => {
       expect(await b.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(1)
     })
 
+    it('fans out to the endpoints as they are, whatever the other process changed', async () => {
+      // a's publishes plan fan-out with the endpoints a read last; b changes them in between.
+      const subscribed = async (eventId: string) =>
+        (await a.listDeliveries({ limit: 10, eventId })).data.map((d) => d.endpointId).sort()
+      const first = await a.createEndpoint(endpointInput({ eventTypes: ['order.*'] }))
+      expect(await subscribed((await a.publish({ type: 'order.shipped', data: {} })).event.id)).toEqual([
+        first.id,
+      ])
+      const second = await b.createEndpoint(endpointInput())
+      expect(await subscribed((await a.publish({ type: 'order.shipped', data: {} })).event.id)).toEqual(
+        [first.id, second.id].sort(),
+      )
+      await b.updateEndpoint(first.id, { eventTypes: ['invoice.*'] })
+      expect(await subscribed((await a.publish({ type: 'order.shipped', data: {} })).event.id)).toEqual([
+        second.id,
+      ])
+      await b.updateEndpoint(second.id, { disabled: true })
+      expect(await subscribed((await a.publish({ type: 'order.shipped', data: {} })).event.id)).toEqual([])
+      await b.deleteEndpoint(second.id)
+      await b.updateEndpoint(first.id, { eventTypes: null })
+      const batch = await Promise.all(
+        Array.from({ length: 5 }, (_, n) => a.publish({ type: 'order.shipped', data: { n } })),
+      )
+      for (const { event } of batch) expect(await subscribed(event.id)).toEqual([first.id])
+    })
+
     it('stores one event for racing publishes with one idempotency key from both', async () => {
       await a.createEndpoint(endpointInput())
       const results = await Promise.all(
@@ -245,27 +277,110 @@ await describePostgres('postgres store', 'store', (database) => {
   })
 
   describe('group commit', () => {
+    let schema: string
+    let db: PgDatabase
+    let batcher: PgWriteBatcher
+    beforeEach(async () => {
+      schema = await freshSchema(database())
+      db = new PgDatabase({ connectionString: database().url, schema })
+      await db.query('CREATE TABLE items (name TEXT PRIMARY KEY)')
+      batcher = new PgWriteBatcher(db, { instanceId: 'test', afterCommit: () => {} })
+    })
+    afterEach(async () => {
+      await batcher.close()
+      await db.close()
+      await database().query(`DROP SCHEMA ${schema} CASCADE`)
+    })
+
+    const names = async () =>
+      (await db.query<{ name: string }>('SELECT name FROM items ORDER BY name')).map((r) => r.name)
+    /** A group that inserts names, counting how each batch of it ran. */
+    function itemsGroup(ownCommit: (tx: OwnCommitTx, inputs: string[]) => Promise<string[]>) {
+      const runs = { inTransaction: [] as string[][], ownCommit: [] as string[][] }
+      const group: WriteGroup<string, string> = {
+        async inTransaction(tx, inputs) {
+          runs.inTransaction.push(inputs)
+          for (const name of inputs) await tx.query('INSERT INTO items (name) VALUES ($1)', [name])
+          return inputs.map((name) => `stored ${name}`)
+        },
+        async ownCommit(tx, inputs) {
+          runs.ownCommit.push(inputs)
+          return ownCommit(tx, inputs)
+        },
+      }
+      return { group, runs }
+    }
+    const insertAll = async (tx: OwnCommitTx, inputs: string[]) => {
+      await tx.commit('INSERT INTO items (name) SELECT unnest($1::text[])', [inputs])
+      return inputs.map((name) => `committed ${name}`)
+    }
+
+    it('writes a batch of one group in its own commit, and a mixed batch in a transaction', async () => {
+      const { group, runs } = itemsGroup(insertAll)
+      expect(await Promise.all(['a', 'b', 'c'].map((name) => batcher.writeGrouped(group, name)))).toEqual([
+        'committed a',
+        'committed b',
+        'committed c',
+      ])
+      expect(runs).toEqual({ inTransaction: [], ownCommit: [['a', 'b', 'c']] })
+      const other = batcher.write(async (tx) => {
+        await tx.query(`INSERT INTO items (name) VALUES ('other')`)
+      })
+      expect(await Promise.all([batcher.writeGrouped(group, 'd'), other])).toEqual(['stored d', undefined])
+      expect(runs.inTransaction).toEqual([['d']])
+      expect(await names()).toEqual(['a', 'b', 'c', 'd', 'other'])
+    })
+
+    it('runs the batch in a transaction when the group asks for one before writing', async () => {
+      const { group, runs } = itemsGroup(async () => {
+        throw new NeedsTransaction('not this time')
+      })
+      expect(await Promise.all(['a', 'b'].map((name) => batcher.writeGrouped(group, name)))).toEqual([
+        'stored a',
+        'stored b',
+      ])
+      expect(runs).toEqual({ inTransaction: [['a', 'b']], ownCommit: [['a', 'b']] })
+      expect(await names()).toEqual(['a', 'b'])
+    })
+
+    it('fails only the write at fault when PostgreSQL rejects the own commit', async () => {
+      await db.query(`INSERT INTO items (name) VALUES ('taken')`)
+      const { group, runs } = itemsGroup(insertAll)
+      const results = await Promise.allSettled(
+        ['a', 'taken', 'b'].map((name) => batcher.writeGrouped(group, name)),
+      )
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' })
+      expect(runs.ownCommit).toEqual([['a', 'taken', 'b']])
+      expect(await names()).toEqual(['a', 'b', 'taken'])
+    })
+
+    it('never runs writes again once their own commit went through', async () => {
+      const { group, runs } = itemsGroup(async (tx, inputs) => {
+        await insertAll(tx, inputs)
+        throw Object.assign(new Error('after the commit'), { code: '40001' })
+      })
+      const results = await Promise.allSettled(['a', 'b'].map((name) => batcher.writeGrouped(group, name)))
+      expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected'])
+      // A serialization failure is retried in a transaction, but not once something committed.
+      expect(runs).toEqual({ inTransaction: [], ownCommit: [['a', 'b']] })
+      expect(await names()).toEqual(['a', 'b'])
+    })
+
     it('skips the WAL flush only for a batch of bookkeeping writes', async () => {
-      const schema = await freshSchema(database())
-      const db = new PgDatabase({ connectionString: database().url, schema })
-      const batcher = new PgWriteBatcher(db, { instanceId: 'test', afterCommit: () => {} })
       const setting = async (tx: BatchTx) =>
         (await tx.query<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]?.synchronous_commit
-      try {
-        expect(await batcher.write(setting, { fsync: false })).toBe('off')
-        // One write that a client waits for makes the whole batch wait for the flush.
-        expect(await Promise.all([batcher.write(setting, { fsync: false }), batcher.write(setting)])).toEqual(
-          ['on', 'on'],
-        )
-        // SET LOCAL ended with its transaction: the connection is back to the server's default.
-        expect(await batcher.write(setting)).toBe('on')
-        expect((await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]).toEqual({
-          synchronous_commit: 'on',
-        })
-      } finally {
-        await batcher.close()
-        await db.close()
-      }
+      expect(await batcher.write(setting, { fsync: false })).toBe('off')
+      // One write that a client waits for makes the whole batch wait for the flush.
+      expect(await Promise.all([batcher.write(setting, { fsync: false }), batcher.write(setting)])).toEqual([
+        'on',
+        'on',
+      ])
+      // SET LOCAL ended with its transaction: the connection is back to the server's default.
+      expect(await batcher.write(setting)).toBe('on')
+      expect((await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit'))[0]).toEqual({
+        synchronous_commit: 'on',
+      })
     })
   })
 })
