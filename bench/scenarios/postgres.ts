@@ -189,14 +189,7 @@ async function publishFigures(
         { postgres: true },
       )
       const after = await Promise.all(gateways.map((g) => g.commitCounters()))
-      // Both processes' commits together (PostgreSQL commits do not block the event loop).
-      const sum = (list: CommitCounters[]) => ({
-        atMs: Math.max(...list.map((c) => c.atMs)),
-        seconds: list.reduce((total, c) => total + c.seconds, 0),
-        commits: list.reduce((total, c) => total + c.commits, 0),
-        writes: list.reduce((total, c) => total + c.writes, 0),
-      })
-      const { commitMs, batch } = commitFigures(sum(before), sum(after))
+      const { commitMs, batch } = commitFigures(sumCommits(before), sumCommits(after))
       sequence += 20_000_000
       hookline.add({
         rate: result.reduce((total, r) => total + r.ratePerSecond, 0),
@@ -220,6 +213,16 @@ async function publishFigures(
   return { rows: [ceiling.build(), hookline.build()], template: name }
 }
 
+/** Both processes' commits together (PostgreSQL commits do not block the event loop). */
+function sumCommits(list: CommitCounters[]): CommitCounters {
+  return {
+    atMs: Math.max(...list.map((c) => c.atMs)),
+    seconds: list.reduce((total, c) => total + c.seconds, 0),
+    commits: list.reduce((total, c) => total + c.commits, 0),
+    writes: list.reduce((total, c) => total + c.writes, 0),
+  }
+}
+
 async function deliveryFigures(
   context: BenchContext,
   start: Start,
@@ -230,7 +233,7 @@ async function deliveryFigures(
   const ceiling = new RowBuilder(ROWS[2] as Row)
   const hookline = new RowBuilder({
     ...(ROWS[3] as Row),
-    units: { rssMaxMB: 'MB', cpuPct: '%', postgresCpuPct: '%' },
+    units: { rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes', cpuPct: '%', postgresCpuPct: '%' },
     note: `${count} queued deliveries`,
   })
   for (let run = 0; run < context.sizes.runs; run++) {
@@ -251,14 +254,22 @@ async function deliveryFigures(
     await context.sink.call('reset')
     const workers = await Promise.all([start(url, 'worker'), start(url, 'worker')])
     try {
+      const before = await Promise.all(workers.map((g) => g.commitCounters()))
       const { result, maxRssBytes, cpuPct, postgresCpuPct } = await withProcessSampling(
         workers,
         () => awaitSink(context, count),
         { postgres: true },
       )
+      // The group commits of attempt records (claims commit on their own and are not counted).
+      const { commitMs, batch } = commitFigures(
+        sumCommits(before),
+        sumCommits(await Promise.all(workers.map((g) => g.commitCounters()))),
+      )
       hookline.add({
         rate: sinkRate(result),
         rssMaxMB: maxRssBytes / MB,
+        commitMs,
+        batch,
         cpuPct,
         postgresCpuPct: postgresCpuPct ?? 0,
       })
