@@ -91,7 +91,9 @@ type Attempt =
 export class OwnCommitTx implements Queryable {
   /** A writing statement was sent: after a lost connection its outcome is unknown. */
   commitSent = false
-  /** A writing statement failed in PostgreSQL, which undid it: nothing of it stayed. */
+  /** A writing statement completed (it may have written nothing, as a guarded insert can). */
+  committed = false
+  /** The first writing statement failed in PostgreSQL, which undid it: nothing stayed. */
   commitRejected = false
 
   constructor(
@@ -109,9 +111,11 @@ export class OwnCommitTx implements Queryable {
   async commit<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], name?: string) {
     this.commitSent = true
     try {
-      return await this.target.query<R>(text, values, name)
+      const rows = await this.target.query<R>(text, values, name)
+      this.committed = true
+      return rows
     } catch (error) {
-      if (!isConnectionError(error)) this.commitRejected = true
+      if (!isConnectionError(error)) this.commitRejected = !this.committed
       // node-postgres refuses a client whose connection already failed before sending anything:
       // a dead connection from the pool, worth another try on a fresh one.
       else if (error instanceof Error && NOT_SENT.test(error.message)) this.commitSent = false
@@ -308,8 +312,9 @@ export class PgWriteBatcher {
       held.release(isConnectionError(error) ? error : undefined)
       if (isConnectionError(error)) return { kind: 'batch-failed', error, commitSent: tx.commitSent }
       if (error instanceof NeedsTransaction) return { kind: 'needs-transaction' }
-      // PostgreSQL undid the statement, so nothing stayed: as for a write failing in a transaction.
-      if (tx.commitRejected) return { kind: 'write-failed', unit: writes, error }
+      // Nothing was written, or PostgreSQL undid the only statement that wrote: as for a write
+      // failing in a transaction.
+      if (!tx.commitSent || tx.commitRejected) return { kind: 'write-failed', unit: writes, error }
       return { kind: 'failed-after-commit', error }
     }
   }

@@ -343,6 +343,18 @@ await describePostgres('postgres store', 'store', (database) => {
       expect(await names()).toEqual(['a', 'b'])
     })
 
+    it('runs the writes in a transaction after a failure before the own commit wrote', async () => {
+      const { group, runs } = itemsGroup(async () => {
+        throw new Error('a read before the write failed')
+      })
+      expect(await Promise.all(['a', 'b'].map((name) => batcher.writeGrouped(group, name)))).toEqual([
+        'stored a',
+        'stored b',
+      ])
+      // Each on its own, as after any failure whose culprit the batch cannot name.
+      expect(runs).toEqual({ inTransaction: [['a'], ['b']], ownCommit: [['a', 'b']] })
+    })
+
     it('fails only the write at fault when PostgreSQL rejects the own commit', async () => {
       await db.query(`INSERT INTO items (name) VALUES ('taken')`)
       const { group, runs } = itemsGroup(insertAll)
