@@ -21,6 +21,8 @@ export interface TargetCheck {
   target: string
   measured: string
   met: boolean | null
+  /** For a ratio: subject over reference in each round, where both ran the same number of rounds. */
+  rounds?: number[]
 }
 
 /** Collects runs per metric, then turns them into a row. */

@@ -6,6 +6,11 @@ function median(rows: Row[], id: string, metric: string): number | undefined {
   return row.metrics[metric]?.median
 }
 
+/** The value of each run, in run order. */
+function runs(rows: Row[], id: string, metric: string): number[] {
+  return rows.find((r) => r.id === id && !r.skipped)?.metrics[metric]?.runs ?? []
+}
+
 const n = (value: number) => Math.round(value).toLocaleString('en-US')
 
 /**
@@ -27,11 +32,22 @@ export function checkTargets(rows: Row[]): TargetCheck[] {
     if (a === undefined || b === undefined || b === 0)
       return checks.push({ figure, target, measured: '-', met: null })
     const r = a / b
+    // The two alternate within each round, so each round's own ratio is the fairest reading on
+    // a machine whose speed drifts during the run; the verdict stays on the medians.
+    const subjectRuns = runs(rows, ...subject)
+    const referenceRuns = runs(rows, ...reference)
+    const rounds =
+      subjectRuns.length > 1 && subjectRuns.length === referenceRuns.length
+        ? subjectRuns.map((value, i) => value / (referenceRuns[i] as number))
+        : []
     checks.push({
       figure,
       target,
-      measured: `${r.toFixed(2)}× (${n(a)} vs ${n(b)} ${unit})`,
+      measured:
+        `${r.toFixed(2)}× (${n(a)} vs ${n(b)} ${unit})` +
+        (rounds.length > 0 ? `; rounds ${rounds.map((x) => x.toFixed(2)).join(', ')}` : ''),
       met: r >= atLeast,
+      ...(rounds.length > 0 ? { rounds } : {}),
     })
   }
   const atMost = (figure: string, target: string, subject: [string, string], limit: number, unit: string) => {
