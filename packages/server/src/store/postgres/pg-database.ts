@@ -138,16 +138,46 @@ export class PgDatabase implements Queryable {
     values: unknown[] = [],
     name?: string,
   ): Promise<R[]> {
+    return this.onConnection(async (client) => {
+      const result = await client.query<R>(name === undefined ? { text, values } : { text, values, name })
+      return result.rows
+    })
+  }
+
+  /**
+   * One statement in a transaction of its own, under planner settings (`SET LOCAL …`) that
+   * hold for it alone: for a statement whose only good plan must not hang on statistics, which
+   * a fresh, restored or suddenly grown table lacks. Two more round trips than query().
+   */
+  async queryPlanned<R extends QueryResultRow = QueryResultRow>(
+    settings: string,
+    text: string,
+    values: unknown[],
+    name: string,
+  ): Promise<R[]> {
+    return this.onConnection(async (client) => {
+      await client.query(`BEGIN; ${settings}`)
+      try {
+        const result = await client.query<R>({ text, values, name })
+        await client.query('COMMIT')
+        return result.rows
+      } catch (error) {
+        if (!isConnectionError(error)) await client.query('ROLLBACK').catch(() => {})
+        throw error
+      }
+    })
+  }
+
+  /** Runs `work` on a pooled connection, once more on a fresh one if the first was dead. */
+  private async onConnection<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       // Failing to connect at all (refused, timed out, database not accepting connections)
       // is UnavailableError from connect(): no point in trying again at once.
       const held = await this.connect()
       try {
-        const result = await held.client.query<R>(
-          name === undefined ? { text, values } : { text, values, name },
-        )
+        const result = await work(held.client)
         held.release()
-        return result.rows
+        return result
       } catch (error) {
         const lost = isConnectionError(error)
         held.release(lost ? error : undefined)

@@ -15,6 +15,7 @@ import {
   PgWriteBatcher,
   type WriteGroup,
 } from './pg-write-batcher.js'
+import { CLAIM_PLAN, CLAIM_SQL } from './postgres-queue.js'
 import { openPostgresStore, type PostgresStore } from './postgres-store.js'
 
 let schemas = 0
@@ -273,6 +274,57 @@ await describePostgres('postgres store', 'store', (database) => {
         created: true,
       })
       expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(1)
+    })
+  })
+
+  describe('claims', () => {
+    it('read the due index in order even where the table has no statistics', async () => {
+      const schema = await freshSchema(database())
+      const store = await openStoreIn(database(), schema)
+      const db = new PgDatabase({ connectionString: database().url, schema })
+      try {
+        // As in a new, restored or copied database: rows, but no ANALYZE yet.
+        await db.query('ALTER TABLE deliveries SET (autovacuum_enabled = false)')
+        const endpoint = await store.createEndpoint(endpointInput())
+        await db.query(
+          `INSERT INTO events (id, type, timestamp, body)
+           SELECT 'evt_' || g, 'order.shipped', g, '{}' FROM generate_series(1, 5000) g`,
+        )
+        await db.query(
+          `INSERT INTO deliveries (id, event_seq, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
+           SELECT 'dlv_' || seq, seq, id, $1, 'pending', seq, 0, 0 FROM events`,
+          [endpoint.id],
+        )
+        const nowMs = Date.now()
+        const plan = async (settings: string) => {
+          const { client, release } = await db.connect()
+          try {
+            await client.query(`BEGIN; ${settings}`)
+            const { rows } = await client.query<{ 'QUERY PLAN': string }>({
+              text: `EXPLAIN ${CLAIM_SQL}`,
+              values: [nowMs, 64, 'w1', nowMs + LEASE_MS],
+            })
+            await client.query('ROLLBACK')
+            return rows.map((row) => row['QUERY PLAN']).join('\n')
+          } finally {
+            release()
+          }
+        }
+        // Left to itself, PostgreSQL fetches and sorts every due row for want of statistics...
+        expect(await plan('')).toMatch(/Sort Key: deliveries\.next_attempt_at/)
+        // ...under the claim's settings it reads the due index in order and stops at the limit.
+        const planned = await plan(CLAIM_PLAN)
+        expect(planned).toMatch(/Index Scan using deliveries_due/)
+        expect(planned).not.toMatch(/Sort Key: deliveries\.next_attempt_at/)
+        const claimed = await store.claimDue('w1', 64, nowMs, LEASE_MS)
+        expect(claimed.map((delivery) => delivery.deliveryId)).toEqual(
+          Array.from({ length: 64 }, (_, i) => `dlv_${i + 1}`),
+        )
+      } finally {
+        await store.close()
+        await db.close()
+        await database().query(`DROP SCHEMA ${schema} CASCADE`)
+      }
     })
   })
 
