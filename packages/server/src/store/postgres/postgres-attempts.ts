@@ -5,6 +5,7 @@ import {
   OPERATIONAL_EVENT_TYPES,
 } from '../../core/operational-events.js'
 import type { AttemptReport } from '../store.js'
+import { DEFAULT_PLANS, INDEX_PLANS } from './pg-plans.js'
 import type { BatchTx } from './pg-write-batcher.js'
 import type { NewEventRow } from './postgres-event-insert.js'
 
@@ -22,9 +23,13 @@ export interface AttemptsContext {
  * The outcomes of many attempts in one statement: fenced by the lease (a report from a worker
  * that no longer holds it changes nothing), each attempt logged, each delivery moved on. A
  * pending outcome on an endpoint disabled meanwhile fails the delivery, as in SQLite. Rows are
- * locked in id order, so that batches of several processes cannot deadlock on each other.
+ * locked in id order (the reports sorted, one locking lookup each), so that batches of several
+ * processes cannot deadlock on each other. The lookup is a subquery of its own (one that locks
+ * is never merged into the join) so that it always goes by id: as a plain join, PostgreSQL
+ * without statistics for `deliveries` guessed a handful of pending rows and read every one of
+ * them for each batch of reports, whatever the planner settings (pg-plans.ts) it runs under.
  */
-const RECORD_SQL = `
+export const RECORD_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::bigint[],
                        $8::text[], $9::text[], $10::integer[], $11::text[], $12::integer[])
@@ -32,11 +37,13 @@ WITH input AS (
           attempt_id, attempt_status, duration_ms, response_body, ord)
 ), target AS (
   SELECT d.id, r.*, coalesce(ep.disabled, false) AS disabled
-  FROM input r
-  JOIN deliveries d ON d.id = r.delivery_id AND d.status = 'pending' AND d.lease_owner = r.worker_id
+  FROM (SELECT * FROM input ORDER BY delivery_id) r
+  CROSS JOIN LATERAL (
+    SELECT d.id, d.endpoint_id FROM deliveries d
+    WHERE d.id = r.delivery_id AND d.status = 'pending' AND d.lease_owner = r.worker_id
+    FOR UPDATE
+  ) d
   LEFT JOIN endpoints ep ON ep.id = d.endpoint_id
-  ORDER BY d.id
-  FOR UPDATE OF d
 ), updated AS (
   UPDATE deliveries d SET
     status = CASE WHEN t.status = 'pending' AND t.disabled THEN 'failed' ELSE t.status END,
@@ -93,6 +100,8 @@ export async function recordAttempts(
   reports: AttemptReport[],
 ): Promise<boolean[]> {
   const recorded = new Array<RecordedRow | null>(reports.length).fill(null)
+  // Lookups by primary key whatever the statistics say (pg-plans.ts), for these statements only.
+  await tx.query(INDEX_PLANS)
   // One UPDATE changes a row once: a delivery reported twice in one batch (a repeated report)
   // goes into a second round, where the first report's effect is visible and fences it.
   for (const round of rounds(reports)) {
@@ -119,6 +128,7 @@ export async function recordAttempts(
     )
     for (const row of rows) recorded[row.ord] = row
   }
+  await tx.query(DEFAULT_PLANS)
 
   const runs = new Map<string, { mode: 'clear' | 'set' | 'start'; at: number }>()
   recorded.forEach((row, i) => {

@@ -5,6 +5,7 @@ import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
 import { CHANNELS } from './pg-notifier.js'
+import { INDEX_PLANS } from './pg-plans.js'
 import {
   type BatchTx,
   NeedsTransaction,
@@ -38,7 +39,7 @@ const DISPATCHER_BOOKKEEPING = { fsync: false }
  * Claims lease due deliveries in one statement. `FOR UPDATE SKIP LOCKED` lets any number of
  * dispatchers (in any number of processes) claim at once, each getting different rows without
  * waiting for the others; the lease is the same trick as in SQLite (next_attempt_at moves to
- * the lease's expiry), and its transaction (the statement and its planner settings, CLAIM_PLAN)
+ * the lease's expiry), and its transaction (the statement and its planner settings, pg-plans.ts)
  * commits at once, so none stays open while the HTTP attempt runs. Deliveries of a disabled
  * endpoint are failed instead of leased.
  */
@@ -66,15 +67,6 @@ SELECT c.id, c.event_id, c.endpoint_id, c.attempt_count, c.final_attempt, e.type
 FROM claimed c JOIN events e ON e.seq = c.event_seq
 WHERE c.status = 'pending'
 ORDER BY c.due_at`
-
-/**
- * The claim's plan, whatever the statistics say: read the due index in order and stop at the
- * limit. Without statistics for `deliveries` (a new or restored database, a copy, a table that
- * grew since it was analyzed) PostgreSQL guesses a handful of due rows and prefers to fetch and
- * sort all of them: 160 ms for one claim with 57,000 due, on every claim, until autovacuum
- * analyzes the table. Joins by primary key then use their indexes too.
- */
-export const CLAIM_PLAN = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off'
 
 /**
  * The delivery queue half of the PostgreSQL store: turning events into deliveries, leasing
@@ -248,7 +240,7 @@ export abstract class PostgresQueue {
     leaseMs: number,
   ): Promise<ClaimedDelivery[]> {
     const rows = await this.db.queryPlanned<ClaimRow>(
-      CLAIM_PLAN,
+      INDEX_PLANS,
       CLAIM_SQL,
       [nowMs, limit, workerId, nowMs + leaseMs],
       'claim_due',

@@ -5,9 +5,10 @@ import { describePostgres, type TestDatabase } from '../../../../../test/support
 import { UnavailableError } from '../../core/errors.js'
 import { createSecretCipher } from '../secret-cipher.js'
 import { runStoreContract } from '../store.contract.js'
-import { endpointInput, LEASE_MS } from '../store-fixtures.contract.js'
+import { endpointInput, LEASE_MS, report, SUCCEEDED } from '../store-fixtures.contract.js'
 import { PgDatabase } from './pg-database.js'
 import { migratePostgres, migrationFiles } from './pg-migrate.js'
+import { INDEX_PLANS } from './pg-plans.js'
 import {
   type BatchTx,
   NeedsTransaction,
@@ -15,7 +16,8 @@ import {
   PgWriteBatcher,
   type WriteGroup,
 } from './pg-write-batcher.js'
-import { CLAIM_PLAN, CLAIM_SQL } from './postgres-queue.js'
+import { RECORD_SQL } from './postgres-attempts.js'
+import { CLAIM_SQL } from './postgres-queue.js'
 import { openPostgresStore, type PostgresStore } from './postgres-store.js'
 
 let schemas = 0
@@ -278,7 +280,7 @@ await describePostgres('postgres store', 'store', (database) => {
   })
 
   describe('claims', () => {
-    it('read the due index in order even where the table has no statistics', async () => {
+    it('read the due index in order, and records look deliveries up by id, without statistics', async () => {
       const schema = await freshSchema(database())
       const store = await openStoreIn(database(), schema)
       const db = new PgDatabase({ connectionString: database().url, schema })
@@ -296,14 +298,15 @@ await describePostgres('postgres store', 'store', (database) => {
           [endpoint.id],
         )
         const nowMs = Date.now()
-        const plan = async (settings: string) => {
+        const plan = async (
+          settings: string,
+          text = CLAIM_SQL,
+          values: unknown[] = [nowMs, 64, 'w1', nowMs + LEASE_MS],
+        ) => {
           const { client, release } = await db.connect()
           try {
             await client.query(`BEGIN; ${settings}`)
-            const { rows } = await client.query<{ 'QUERY PLAN': string }>({
-              text: `EXPLAIN ${CLAIM_SQL}`,
-              values: [nowMs, 64, 'w1', nowMs + LEASE_MS],
-            })
+            const { rows } = await client.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN ${text}`, values })
             await client.query('ROLLBACK')
             return rows.map((row) => row['QUERY PLAN']).join('\n')
           } finally {
@@ -313,13 +316,40 @@ await describePostgres('postgres store', 'store', (database) => {
         // Left to itself, PostgreSQL fetches and sorts every due row for want of statistics...
         expect(await plan('')).toMatch(/Sort Key: deliveries\.next_attempt_at/)
         // ...under the claim's settings it reads the due index in order and stops at the limit.
-        const planned = await plan(CLAIM_PLAN)
+        const planned = await plan(INDEX_PLANS)
         expect(planned).toMatch(/Index Scan using deliveries_due/)
         expect(planned).not.toMatch(/Sort Key: deliveries\.next_attempt_at/)
         const claimed = await store.claimDue('w1', 64, nowMs, LEASE_MS)
         expect(claimed.map((delivery) => delivery.deliveryId)).toEqual(
           Array.from({ length: 64 }, (_, i) => `dlv_${i + 1}`),
         )
+
+        // Their attempt records find each delivery by id, not by reading every pending one.
+        const ids = claimed.map((delivery) => delivery.deliveryId)
+        const reports = [
+          ids,
+          ids.map(() => 'w1'),
+          ids.map(() => 'succeeded'),
+          ids.map(() => null),
+          ids.map(() => 200),
+          ids.map(() => null),
+          ids.map(() => nowMs),
+          ids.map((id) => `att_${id}`),
+          ids.map(() => 'succeeded'),
+          ids.map(() => 1),
+          ids.map(() => null),
+          ids.map((_, i) => i),
+        ]
+        // Left to itself it scans `deliveries` whole for each batch of records...
+        expect(await plan('', RECORD_SQL, reports)).toMatch(/Seq Scan on deliveries/)
+        // ...under the records' settings every row is looked up by its key.
+        const recordPlan = await plan(INDEX_PLANS, RECORD_SQL, reports)
+        expect(recordPlan).toMatch(/Index Scan using deliveries_id_key on deliveries/)
+        expect(recordPlan).not.toMatch(/Seq Scan|Bitmap Heap Scan|deliveries_by_status/)
+        const recorded = await Promise.all(
+          claimed.map((delivery) => store.recordAttempt(report(delivery, 'w1', SUCCEEDED))),
+        )
+        expect(recorded.every((held) => held)).toBe(true)
       } finally {
         await store.close()
         await db.close()
