@@ -254,3 +254,14 @@ export function toPoller(row: PollerRow): Poller {
     updatedAt: new Date(row.updated_at).toISOString(),
   }
 }
+
+/** An event to insert; `source` and `headers` only for events that came in through a source. */
+export interface NewEventRow {
+  type: string
+  data: unknown
+  nowMs: number
+  id?: string | undefined
+  idempotencyKey?: string | undefined
+  source?: string | undefined
+  headers?: Record<string, string> | undefined
+}

@@ -4,10 +4,10 @@ import {
   type ExhaustedDeliveryData,
   OPERATIONAL_EVENT_TYPES,
 } from '../../core/operational-events.js'
+import type { NewEventRow } from '../rows.js'
 import type { AttemptReport } from '../store.js'
 import { DEFAULT_PLANS, INDEX_PLANS } from './pg-plans.js'
 import type { BatchTx } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-event-insert.js'
 
 export interface AttemptsContext {
   insertEvents(tx: BatchTx, rows: NewEventRow[]): Promise<unknown>

@@ -1,23 +1,13 @@
 import { matchesEventTypes } from '../../core/event-filter.js'
 import { newId } from '../../core/ids.js'
 import type { HooklineEvent } from '../../core/types.js'
+import type { NewEventRow } from '../rows.js'
 import { type FanOutTarget, FINGERPRINT_SQL } from './postgres-fan-out.js'
 
 /**
  * The rows behind inserting events and their deliveries, shared by the two ways of writing
  * them: inside a batch transaction, and as one statement that commits by itself (PUBLISH_SQL).
  */
-
-/** An event to insert; `source` and `headers` only for events that came in through a source. */
-export interface NewEventRow {
-  type: string
-  data: unknown
-  nowMs: number
-  id?: string | undefined
-  idempotencyKey?: string | undefined
-  source?: string | undefined
-  headers?: Record<string, string> | undefined
-}
 
 export interface PreparedEvent {
   input: NewEventRow

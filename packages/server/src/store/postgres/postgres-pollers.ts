@@ -3,12 +3,12 @@ import type { HooklineEvent, Page, Poller } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
 import { deliveryUrl, urlColumns } from '../endpoint-url.js'
 import { POLLER_PATCH_COLUMNS, pollerPatchValues } from '../poller-patch.js'
+import type { NewEventRow } from '../rows.js'
 import { type PollerRow, toPoller } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { ClaimedPoller, NewPoller, PageRequest, PollerPatch, PollerRunReport } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
 import type { BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-event-insert.js'
 
 export interface PollersContext {
   db: PgDatabase

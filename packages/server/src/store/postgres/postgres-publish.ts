@@ -1,7 +1,7 @@
 import type { HooklineEvent } from '../../core/types.js'
+import type { NewEventRow } from '../rows.js'
 import type { PublishRequest, PublishResult } from '../store.js'
 import type { Queryable } from './pg-database.js'
-import type { NewEventRow } from './postgres-event-insert.js'
 import { EVENT_COLUMNS, type EventRow, toEvent } from './postgres-rows.js'
 
 export interface PublishContext<T extends Queryable> {

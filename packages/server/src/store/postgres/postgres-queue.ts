@@ -1,6 +1,7 @@
 import { type DisabledEndpointData, OPERATIONAL_EVENT_TYPES } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
+import type { NewEventRow } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
 import type { PgDatabase } from './pg-database.js'
@@ -18,7 +19,6 @@ import {
   eventColumns,
   insertedEvents,
   MAX_FAN_OUT_PLANS,
-  type NewEventRow,
   PUBLISH_SQL,
   planDeliveries,
   prepareEvents,

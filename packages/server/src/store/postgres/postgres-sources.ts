@@ -2,6 +2,7 @@ import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import type { HooklineEvent, Page, Rejection, Source, VerifierConfig } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
+import type { NewEventRow } from '../rows.js'
 import { ruleJson, type SourceRow, toSource } from '../rows.js'
 import { SealedJsonCache } from '../sealed-json-cache.js'
 import type { SecretCipher } from '../secret-cipher.js'
@@ -15,7 +16,6 @@ import type {
 } from '../store.js'
 import type { PgDatabase, Queryable } from './pg-database.js'
 import type { BatchTx, PgWriteBatcher } from './pg-write-batcher.js'
-import type { NewEventRow } from './postgres-event-insert.js'
 import { EVENT_COLUMNS, type EventRow, toEvent } from './postgres-rows.js'
 
 /** How many rejections each source keeps: enough to see a pattern, small enough to never grow. */

@@ -7,20 +7,10 @@ import {
 } from '../../core/operational-events.js'
 import type { EndpointSecret, HooklineEvent } from '../../core/types.js'
 import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
+import type { NewEventRow } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
 import { type SqliteDatabase, type Statement, withoutFsync } from './open-database.js'
-
-/** An event to insert; `source` and `headers` only for events that came in through a source. */
-export interface NewEventRow {
-  type: string
-  data: unknown
-  nowMs: number
-  id?: string | undefined
-  idempotencyKey?: string | undefined
-  source?: string | undefined
-  headers?: Record<string, string> | undefined
-}
 
 /**
  * The dispatcher's own records (attempt outcomes, lease renewals and releases) skip the fsync

@@ -2,7 +2,7 @@ import { ConflictError } from '../../core/errors.js'
 import { newId } from '../../core/ids.js'
 import type { HooklineEvent, Page, Rejection, Source, VerifierConfig } from '../../core/types.js'
 import { decodeCursor, toPage } from '../cursor.js'
-import { type EventRow, ruleJson, type SourceRow, toEvent, toSource } from '../rows.js'
+import { type EventRow, type NewEventRow, ruleJson, type SourceRow, toEvent, toSource } from '../rows.js'
 import { SealedJsonCache } from '../sealed-json-cache.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type {
@@ -14,7 +14,6 @@ import type {
   SourcePatch,
 } from '../store.js'
 import type { Statement } from './open-database.js'
-import type { NewEventRow } from './sqlite-queue.js'
 
 /** How many rejections each source keeps: enough to see a pattern, small enough to never grow. */
 export const REJECTION_LOG_SIZE = 100

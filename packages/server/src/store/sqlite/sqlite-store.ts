@@ -24,6 +24,7 @@ import {
   type EndpointRow,
   type EventRow,
   type EventTypeRow,
+  type NewEventRow,
   toApiKey,
   toAttempt,
   toDelivery,
@@ -64,7 +65,7 @@ import {
 } from './checkpointer.js'
 import { migrate, openDatabase, type SqliteDatabase } from './open-database.js'
 import { SqlitePollers } from './sqlite-pollers.js'
-import { type NewEventRow, SqliteQueue } from './sqlite-queue.js'
+import { SqliteQueue } from './sqlite-queue.js'
 import { pruneHistory } from './sqlite-retention.js'
 import { SqliteSources } from './sqlite-sources.js'
 import { WriteBatcher } from './write-batcher.js'
