@@ -26,7 +26,7 @@ export const SIZES: Record<Mode, Sizes> = {
     publishConnections: 20,
     warmupMs: 1_000,
     publishMs: 5_000,
-    deliveries: 10_000,
+    deliveries: 20_000,
     latencySeconds: 10,
     fanOutEndpoints: 1_000,
     backlogs: [0, 100_000, 1_000_000],

@@ -1,8 +1,8 @@
 /**
  * An HTTP server in a process of its own, in one of two roles (BENCH_TARGET_MODE):
- * - `sink`: the receiver of webhooks. Counts requests, keeps the first and last arrival time and,
- *   when asked, the arrival time of every event's sequence number (for end-to-end latency and
- *   loss checks).
+ * - `sink`: the receiver of webhooks. Counts requests, keeps the first and last arrival time, the
+ *   arrival time of the last warm-up request (for throughput after warm-up) and, when asked, the
+ *   arrival time of every event's sequence number (for end-to-end latency and loss checks).
  * - `noop`: the publish ceiling. Reads the body and answers 202 with a small JSON document, as
  *   a server that does nothing with the request would.
  */
@@ -25,6 +25,9 @@ let record = false
 let count = 0
 let firstMs = 0
 let lastMs = 0
+/** Arrivals that count as warm-up, and when the last of them arrived (the measured window's start). */
+let warmup = 0
+let warmMs = 0
 let sequences: number[] = []
 let arrivals: number[] = []
 
@@ -39,6 +42,7 @@ const server = createServer((request, response) => {
     }
     count += 1
     if (firstMs === 0) firstMs = at
+    if (count === Math.max(1, warmup)) warmMs = at
     lastMs = at
     if (record) {
       const n = sequenceOf(Buffer.concat(chunks).toString('utf8'))
@@ -58,17 +62,19 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
 function stats() {
-  return { count, firstMs, lastMs }
+  return { count, firstMs, lastMs, warmup: Math.max(1, warmup), warmMs }
 }
 
 serveCommands({
   url: () => url,
-  reset: (args: { status?: number; record?: boolean }) => {
+  reset: (args: { status?: number; record?: boolean; warmup?: number }) => {
     status = args.status ?? 204
     record = args.record ?? false
+    warmup = args.warmup ?? 0
     count = 0
     firstMs = 0
     lastMs = 0
+    warmMs = 0
     sequences = []
     arrivals = []
     return true

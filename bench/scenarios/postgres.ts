@@ -11,7 +11,14 @@ import {
 import { type BenchGateway, type CommitCounters, commitFigures } from '../lib/gateway.js'
 import { type Row, RowBuilder, skippedRow } from '../lib/report.js'
 import { sleep } from '../lib/stats.js'
-import { awaitSink, DELIVERY_PATH, publishBacklog, type SinkStats, sinkRate } from './delivery.js'
+import {
+  awaitSink,
+  DELIVERY_PATH,
+  drainRates,
+  drainReset,
+  publishBacklog,
+  type SinkStats,
+} from './delivery.js'
 import { publishLoop, subscribeSink } from './publish.js'
 
 const ADMIN_URL = process.env.HOOKLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -230,15 +237,22 @@ async function deliveryFigures(
   template: string,
 ): Promise<Row[]> {
   const count = context.sizes.deliveries
-  const ceiling = new RowBuilder(ROWS[2] as Row)
+  const ceiling = new RowBuilder({ ...(ROWS[2] as Row), units: { withWarmup: 'deliveries/s' } })
   const hookline = new RowBuilder({
     ...(ROWS[3] as Row),
-    units: { rssMaxMB: 'MB', commitMs: 'ms', batch: 'writes', cpuPct: '%', postgresCpuPct: '%' },
-    note: `${count} queued deliveries`,
+    units: {
+      withWarmup: 'deliveries/s',
+      rssMaxMB: 'MB',
+      commitMs: 'ms',
+      batch: 'writes',
+      cpuPct: '%',
+      postgresCpuPct: '%',
+    },
+    note: `${count} queued deliveries, the first ${drainReset(count).warmup} untimed`,
   })
   for (let run = 0; run < context.sizes.runs; run++) {
     context.log(`postgres delivery run ${run + 1}/${context.sizes.runs}`)
-    await context.sink.call('reset')
+    await context.sink.call('reset', drainReset(count))
     await context.loadGenerator.call('deliverUndici', {
       url: context.sinkUrl,
       path: DELIVERY_PATH,
@@ -248,10 +262,10 @@ async function deliveryFigures(
       type: 'bench.delivery',
       timeoutMs: 120_000,
     })
-    ceiling.add({ rate: sinkRate(await awaitSink(context, count)) })
+    ceiling.add(drainRates(await awaitSink(context, count)))
 
     const { url } = await databases.create(`delivery${run}`, template)
-    await context.sink.call('reset')
+    await context.sink.call('reset', drainReset(count))
     const workers = await Promise.all([start(url, 'worker'), start(url, 'worker')])
     try {
       const before = await Promise.all(workers.map((g) => g.commitCounters()))
@@ -266,7 +280,7 @@ async function deliveryFigures(
         sumCommits(await Promise.all(workers.map((g) => g.commitCounters()))),
       )
       hookline.add({
-        rate: sinkRate(result),
+        ...drainRates(result),
         rssMaxMB: maxRssBytes / MB,
         commitMs,
         batch,
