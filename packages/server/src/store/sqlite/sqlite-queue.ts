@@ -10,7 +10,7 @@ import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
 import type { NewEventRow } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, QueueStats } from '../store.js'
-import { type SqliteDatabase, type Statement, withoutFsync } from './open-database.js'
+import type { SqliteDatabase, Statement } from './open-database.js'
 
 /**
  * The dispatcher's own records (attempt outcomes, lease renewals and releases) skip the fsync
@@ -153,7 +153,10 @@ export abstract class SqliteQueue {
        WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`,
     )
     if (anyDue.get(nowMs) === undefined) return []
-    const claim = this.db.transaction(() => {
+    // The claim joins the next group commit: during a drain it shares one commit (and the pages
+    // it rewrites) with the attempt records queued meanwhile. A lease needs no fsync: if it is
+    // lost in a crash the delivery is simply due again, which at-least-once delivery allows.
+    return this.write(() => {
       const claimed: ClaimedDelivery[] = []
       for (const row of select.all(nowMs, limit) as SqliteClaimRow[]) {
         if (row.disabled === 1) {
@@ -164,27 +167,24 @@ export abstract class SqliteQueue {
         claimed.push(this.claims.toClaimedDelivery(row, nowMs))
       }
       return claimed
-    })
-    // A lease needs no fsync: if it is lost in a crash the delivery is simply due again, which
-    // at-least-once delivery allows.
-    return withoutFsync(this.db, () => claim.immediate())
+    }, DISPATCHER_BOOKKEEPING)
   }
 
   recordAttempt(report: AttemptReport): Promise<boolean> {
     return this.write(() => {
+      // Only the delivery itself on the common path; its endpoint and event type are read
+      // below when the outcome needs them (a retry, an exhausted delivery).
       const row = this.sql(
-        `SELECT d.status, d.lease_owner, d.event_id, d.endpoint_id, d.attempt_count, e.type, ep.disabled
-           FROM deliveries d JOIN events e ON e.seq = d.event_seq
-           LEFT JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`,
+        `SELECT status, lease_owner, event_id, event_seq, endpoint_id, attempt_count
+           FROM deliveries WHERE id = ?`,
       ).get(report.deliveryId) as
         | {
             status: string
             lease_owner: string | null
             event_id: string
+            event_seq: number
             endpoint_id: string
             attempt_count: number
-            type: string
-            disabled: number | null
           }
         | undefined
       // Fencing: a worker whose lease expired (and was perhaps taken over) changes nothing.
@@ -194,7 +194,7 @@ export abstract class SqliteQueue {
       let status: string = outcome.status
       let nextAttemptAt = outcome.status === 'pending' ? outcome.nextAttemptAtMs : null
       let lastError = report.error
-      if (status === 'pending' && row.disabled === 1) {
+      if (status === 'pending' && this.endpointDisabled(row.endpoint_id)) {
         status = 'failed'
         nextAttemptAt = null
         lastError = lastError ?? 'endpoint disabled'
@@ -229,11 +229,12 @@ export abstract class SqliteQueue {
       }
       // An exhausted `delivery.exhausted` event emits nothing further: an endpoint that
       // subscribes to it and is down must not feed itself an endless chain of events.
-      if (status === 'exhausted' && row.type !== OPERATIONAL_EVENT_TYPES.deliveryExhausted) {
+      const eventType = status === 'exhausted' ? this.eventTypeOf(row.event_seq) : null
+      if (eventType !== null && eventType !== OPERATIONAL_EVENT_TYPES.deliveryExhausted) {
         const data: ExhaustedDeliveryData = {
           deliveryId: report.deliveryId,
           eventId: row.event_id,
-          eventType: row.type,
+          eventType,
           endpointId: row.endpoint_id,
           attemptCount: row.attempt_count + 1,
           lastStatusCode: report.statusCode,
@@ -243,6 +244,21 @@ export abstract class SqliteQueue {
       }
       return true
     }, DISPATCHER_BOOKKEEPING)
+  }
+
+  private eventTypeOf(eventSeq: number): string | null {
+    const event = this.sql('SELECT type FROM events WHERE seq = ?').get(eventSeq) as
+      | { type: string }
+      | undefined
+    return event?.type ?? null
+  }
+
+  /** True when the endpoint is disabled; a deleted endpoint counts as not disabled. */
+  private endpointDisabled(endpointId: string): boolean {
+    const endpoint = this.sql('SELECT disabled FROM endpoints WHERE id = ?').get(endpointId) as
+      | { disabled: number }
+      | undefined
+    return endpoint?.disabled === 1
   }
 
   renewLeases(workerId: string, deliveryIds: string[], nowMs: number, leaseMs: number): Promise<string[]> {
