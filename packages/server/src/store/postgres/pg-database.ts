@@ -83,6 +83,15 @@ export function isConnectionError(error: unknown): boolean {
   return typeof message === 'string' && CONNECTION_MESSAGES.test(message)
 }
 
+/**
+ * The backend itself was shut down (`pg_terminate_backend`, a server shutdown or crash) and said
+ * so before it exited: whatever it was running either committed before or never will.
+ */
+export function isBackendShutdown(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown }
+  return code === '57P01' || code === '57P02'
+}
+
 /** Deadlocks and serialization failures: running the same transaction again is expected to work. */
 export function isRetryableConflict(error: unknown): boolean {
   const { code } = (error ?? {}) as { code?: unknown }

@@ -107,6 +107,14 @@ export class OwnCommitTx implements Queryable {
     return this.target.query<R>(text, values, name)
   }
 
+  /**
+   * The writing statement's outcome, unknown after a lost connection, was found out: nothing of
+   * it stayed, so the batch may run again as if it had never been sent.
+   */
+  nothingStayed(): void {
+    this.commitSent = false
+  }
+
   /** A statement that writes and commits as it completes (NOTIFY through `pg_notify` in it). */
   async commit<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], name?: string) {
     this.commitSent = true

@@ -4,7 +4,7 @@ import { type ClaimRow, EndpointSecretsOpener } from '../claimed-delivery.js'
 import type { NewEventRow } from '../rows.js'
 import type { SecretCipher } from '../secret-cipher.js'
 import type { AttemptReport, ClaimedDelivery, PublishRequest, PublishResult, QueueStats } from '../store.js'
-import type { PgDatabase } from './pg-database.js'
+import { isBackendShutdown, type PgDatabase } from './pg-database.js'
 import { CHANNELS } from './pg-notifier.js'
 import { INDEX_PLANS } from './pg-plans.js'
 import {
@@ -19,6 +19,7 @@ import {
   eventColumns,
   insertedEvents,
   MAX_FAN_OUT_PLANS,
+  type PreparedEvent,
   PUBLISH_SQL,
   planDeliveries,
   prepareEvents,
@@ -166,20 +167,29 @@ export abstract class PostgresQueue {
     for (let round = 0; round < MAX_FAN_OUT_PLANS; round++) {
       const { fingerprint, targets } = this.fanOut.cached ?? (await this.fanOut.load(tx))
       const deliveries = planDeliveries(prepared, targets)
-      const rows = await tx.commit<{ fingerprint: string; seq: number | null; id: string | null }>(
-        PUBLISH_SQL,
-        [
-          ...events,
-          fingerprint,
-          deliveries.ids,
-          deliveries.eventIds,
-          deliveries.endpoints,
-          deliveries.at,
-          CHANNELS.deliveries,
-          tx.notifyPayload,
-        ],
-        'publish_events',
-      )
+      const rows = await tx
+        .commit<{ fingerprint: string; seq: number | null; id: string | null }>(
+          PUBLISH_SQL,
+          [
+            ...events,
+            fingerprint,
+            deliveries.ids,
+            deliveries.eventIds,
+            deliveries.endpoints,
+            deliveries.at,
+            CHANNELS.deliveries,
+            tx.notifyPayload,
+          ],
+          'publish_events',
+        )
+        .catch(async (error: unknown) => {
+          // A pooled connection whose backend was terminated meanwhile answers the statement
+          // with that termination, and whether it committed is unknown: the batch would fail
+          // with a 503. The backend is gone, so if none of these events exists, nothing stayed
+          // (events and their deliveries commit together) and the batch may run again.
+          if (isBackendShutdown(error) && (await this.noneStored(prepared))) tx.nothingStayed()
+          throw error
+        })
       if (rows[0]?.fingerprint !== fingerprint) {
         // Endpoints changed since the plan: nothing was inserted.
         this.fanOut.forget()
@@ -198,6 +208,18 @@ export abstract class PostgresQueue {
       publishEvents({ insertEvents: (t, rows) => this.insertEvents(t, rows) }, tx, requests),
     ownCommit: (tx, requests) =>
       publishEvents({ insertEvents: (t, rows) => this.insertEventsCommitting(t, rows) }, tx, requests),
+  }
+
+  /** True when none of `prepared` is stored; false when some are, or when it cannot tell. */
+  private async noneStored(prepared: PreparedEvent[]): Promise<boolean> {
+    try {
+      const found = await this.db.query('SELECT 1 FROM events WHERE id = ANY($1::text[]) LIMIT 1', [
+        prepared.map((p) => p.event.id),
+      ])
+      return found.length === 0
+    } catch {
+      return false
+    }
   }
 
   protected liveSecrets(sealed: string, nowMs: number): EndpointSecret[] {

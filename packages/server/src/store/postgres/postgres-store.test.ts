@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { eventually } from '../../../../../test/support/gateway-process.js'
 import { describePostgres, type TestDatabase } from '../../../../../test/support/postgres.js'
@@ -252,6 +253,35 @@ await describePostgres('postgres store', 'store', (database) => {
         created: true,
       })
       expect((await store.listEvents({ limit: 10 })).data).toHaveLength(2)
+      expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(2)
+    })
+
+    it('publishes again when the backend running its statement is terminated, since nothing stayed', async () => {
+      await store.createEndpoint(endpointInput())
+      await store.publish({ type: 'order.shipped', data: { n: 1 } })
+      // Hold the events table so that the next publish's statement waits inside PostgreSQL,
+      // then terminate the backend running it: its outcome is unknown to the store, which must
+      // find out that nothing of it stayed instead of answering 503.
+      const locker = new pg.Client({ connectionString: database().url })
+      await locker.connect()
+      try {
+        await locker.query('BEGIN')
+        await locker.query(`LOCK TABLE ${schema}.events IN EXCLUSIVE MODE`)
+        const publishing = store.publish({ type: 'order.shipped', data: { n: 2 } })
+        await eventually(async () => {
+          const terminated = await database().query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO events%'`,
+          )
+          return terminated.length > 0
+        })
+        await locker.query('COMMIT')
+        await expect(publishing).resolves.toMatchObject({ created: true, event: { data: { n: 2 } } })
+      } finally {
+        await locker.end()
+      }
+      const events = (await store.listEvents({ limit: 10 })).data
+      expect(events.map((event) => event.data)).toEqual([{ n: 2 }, { n: 1 }])
       expect(await store.claimDue('w1', 10, Date.now(), LEASE_MS)).toHaveLength(2)
     })
 
